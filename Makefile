@@ -1,0 +1,47 @@
+# One command per goal; every target bootstraps .venv itself (pip only, no conda).
+#   make figures  - set up, then regenerate every figure, metric and the scorecard (dvc repro)
+#   make test     - set up, then unit tests + every notebook through nbval
+#   make lab      - set up (with JupyterLab), then open the notebooks
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.setup-stamp
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SOURCE_DATE_EPOCH := 0
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup data figures test unit notebooks lab strip clean-build
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[pipeline,test]"
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+data: setup
+	dvc pull --quiet data.dvc
+
+figures: data
+	dvc repro --pull
+
+test: setup unit notebooks
+
+unit: data
+	pytest -q tests
+
+notebooks: setup
+	pytest -q --nbval-lax --nbval-current-env notebooks/
+
+lab: setup
+	$(VENV)/bin/pip install --quiet -e ".[all]"
+	jupyter lab --no-browser --allow-root notebooks/
+
+strip: setup
+	nbstripout notebooks/*/*.ipynb
+
+clean-build:
+	rm -rf build/

@@ -1,0 +1,141 @@
+"""Closed-form results used to check the DMFT integrator and the simulations.
+
+Normalisation of the brief (section 2a): covariance N f(q), f(q) = q^p / p, so the
+p = 2 model is the spherical SK model with a semicircle on [-2, 2] and ground state
+energy -1. Temperatures below are *effective* temperatures T_eff = T eta, since
+the learning rate multiplies the noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .schedules import Schedule
+
+
+def integrated_rate(schedule: Schedule, t: np.ndarray) -> np.ndarray:
+    """tau(t) = int_0^t eta(s) ds, in closed form for every schedule in ``schedules``.
+
+    For a SwitchAtOverlap protocol the switch time is only known after a run;
+    pass ``protocol.at(t_switch)`` instead.
+    """
+    if not hasattr(schedule, "integral"):
+        raise TypeError(f"{schedule!r} has no closed-form integral (SwitchAtOverlap: use .at(t_switch))")
+    return schedule.integral(np.asarray(t, dtype=float))
+
+
+def sk_zero_temperature_energy(tau: np.ndarray) -> np.ndarray:
+    """p = 2, T = 0 energy after integrated learning rate tau, from a random start.
+
+    Gradient flow in tau on the semicircle: e(tau) = -I0(4 tau) / I1(4 tau) + 1/(2 tau).
+    The Bessel ratio uses the exponentially scaled ``ive`` (no overflow); for tiny tau
+    the series e = -tau + tau^3 ... avoids the 1/tau cancellation. Large tau:
+    e -> -1 + 3/(8 tau).
+    """
+    tau = np.asarray(tau, dtype=float)
+    if np.any(tau < 0):
+        raise ValueError("tau must be >= 0")
+    small = tau < 1e-3
+    x = 4.0 * np.where(small, 1.0, tau)
+    with np.errstate(divide="ignore"):
+        e = -special.ive(0, x) / special.ive(1, x) + 0.5 / np.where(small, 1.0, tau)
+    # I0/I1 = 2/x + x/4 - x^3/96 + ...  =>  e = -tau + (2/3) tau^3 + O(tau^5)
+    return np.where(small, -tau + (2.0 / 3.0) * tau**3, e)
+
+
+def sk_zero_temperature_asymptote(tau: np.ndarray) -> np.ndarray:
+    """Large-tau form of ``sk_zero_temperature_energy``: -1 + 3 / (8 tau)."""
+    return -1.0 + 3.0 / (8.0 * np.asarray(tau, dtype=float))
+
+
+def paramagnetic_energy(p: int, T_eff: np.ndarray) -> np.ndarray:
+    """Equilibrium energy of the paramagnet, e_eq = -f(1) / T_eff = -1/(p T_eff).
+
+    In this normalisation E[H^2]/N = f(1) = 1/p, so e_eq = -beta f(1) = -1/(p T_eff).
+    Valid above the dynamical temperature (T_d = 0.5 for p = 3; T_c = 1 for p = 2).
+    """
+    return -1.0 / (p * np.asarray(T_eff, dtype=float))
+
+
+def sk_equilibrium_energy(T_eff: np.ndarray) -> np.ndarray:
+    """p = 2 equilibrium energy: -1 + T_eff/2 below T_c = 1, -1/(2 T_eff) above."""
+    T_eff = np.asarray(T_eff, dtype=float)
+    return np.where(T_eff < 1.0, -1.0 + 0.5 * T_eff, -0.5 / np.maximum(T_eff, 1e-300))
+
+
+def threshold_energy(p: int) -> float:
+    """Zero-temperature threshold energy e_th = -2 sqrt(p-1) / p (-0.9428 for p = 3)."""
+    return -2.0 * np.sqrt(p - 1.0) / p
+
+
+def dynamical_temperature(p: int) -> float:
+    """Dynamical temperature T_d of the pure spherical p-spin with f(q) = q^p / p.
+
+    The classic value for f = q^p / 2 is sqrt(p (p-2)^(p-2) / (2 (p-1)^(p-1)))
+    (Crisanti-Horner-Sommers); rescaling H by sqrt(2/p) gives
+    T_d = sqrt((p-2)^(p-2) / (p-1)^(p-1)), which is 0.5 for p = 3 (brief 2a).
+    With a learning rate the condition applies to T_eff = T eta.
+    """
+    if p < 3:
+        raise ValueError(f"p={p}: the dynamical transition exists for p >= 3")
+    return float(np.sqrt((p - 2.0) ** (p - 2) / (p - 1.0) ** (p - 1)))
+
+
+# ----------------------------------------------------------------------------------------
+# p = 2 at any temperature and schedule: a scalar Volterra equation (our derivation)
+
+
+def _semicircle_mgf_scaled(u: np.ndarray) -> np.ndarray:
+    """g(u) e^(-4u) with g(u) = E_rho[e^(2 lambda u)] = I1(4u) / (2u) (semicircle on [-2, 2])."""
+    u = np.asarray(u, dtype=float)
+    small = u < 1e-2
+    us = np.where(small, 1.0, u)
+    series = (1.0 + 2.0 * u**2 + (4.0 / 3.0) * u**4) * np.exp(-4.0 * u)
+    return np.where(small, series, special.ive(1, 4.0 * us) / (2.0 * us))
+
+
+def _semicircle_mgf_deriv_scaled(u: np.ndarray) -> np.ndarray:
+    """g'(u) e^(-4u) = 2 E[lambda e^(2 lambda u)] e^(-4u) = (2 I0(4u)/u - I1(4u)/u^2) e^(-4u)."""
+    u = np.asarray(u, dtype=float)
+    small = u < 1e-2
+    us = np.where(small, 1.0, u)
+    series = (4.0 * u + (16.0 / 3.0) * u**3) * np.exp(-4.0 * u)
+    return np.where(small, series, 2.0 * special.ive(0, 4.0 * us) / us - special.ive(1, 4.0 * us) / us**2)
+
+
+def sk_energy(T: float, schedule: Schedule, t_max: float, h: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """p = 2 energy e(t) for any T >= 0 and schedule, from a random start (N -> infinity).
+
+    In the eigenbasis of the coupling matrix each component is an Ornstein-Uhlenbeck
+    process in the clock tau(t) = int eta; writing Gamma(t) = exp(2 int_0^t eta mu) and
+    g(u) = E_rho[exp(2 lambda u)] = I1(4u) / (2u), the spherical constraint gives the
+    linear Volterra equation
+
+        Gamma(t) = g(tau(t)) + 2 T int_0^t ds eta(s)^2 Gamma(s) g(tau(t) - tau(s)),
+        e(t)     = -[ g'(tau(t)) + 2 T int_0^t ds eta(s)^2 Gamma(s) g'(tau(t) - tau(s)) ] / (4 Gamma(t)),
+
+    solved here with the trapezoid rule (second order in h; use h well below the
+    DMFT step when it serves as a reference). At T = 0 it reduces to
+    ``sk_zero_temperature_energy``. Everything is scaled by exp(-4 tau) against overflow.
+
+    Returns:
+        t: (n,) grid 0, h, ..., t_max; e: (n,) energy per spin.
+    """
+    n = int(round(t_max / h)) + 1
+    t = h * np.arange(n)
+    tau = integrated_rate(schedule, t)
+    eta2 = np.asarray(schedule(t), dtype=float) ** 2
+    gamma = np.zeros(n)  # Gamma(t) exp(-4 tau(t))
+    e = np.zeros(n)
+    for i in range(n):
+        lag = tau[i] - tau[: i + 1]
+        w = np.full(i + 1, h)
+        w[0] = w[-1] = 0.5 * h
+        if i == 0:
+            w[:] = 0.0
+        kern = 2.0 * T * w * eta2[: i + 1] * _semicircle_mgf_scaled(lag)
+        gamma[i] = (_semicircle_mgf_scaled(tau[i]) + kern[:i] @ gamma[:i]) / (1.0 - kern[i])
+        kern_d = 2.0 * T * w * eta2[: i + 1] * _semicircle_mgf_deriv_scaled(lag)
+        e[i] = -(_semicircle_mgf_deriv_scaled(tau[i]) + kern_d @ gamma[: i + 1]) / (4.0 * gamma[i])
+    return t, e

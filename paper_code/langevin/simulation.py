@@ -1,0 +1,336 @@
+"""Finite-N simulations of learning-rate-scaled Langevin dynamics on the sphere.
+
+Paper: d'Ascoli, Refinetti, Biroli, arXiv 2202.04509; the reference is the NumPy
+"fig4" script SimulateSKModel.py of GitHub `mariaref/nonconvex-lr` (brief 2c). This
+module integrates the SAME stochastic equation as the DMFT (brief 2a/2b),
+
+    dx/dt = eta(t) [ -grad H(x) - mu x + xi ],   <xi_i xi_j'> = 2 T delta_ij delta(t-t'),
+
+by Euler-Maruyama with the noise multiplied by eta:
+
+    x <- x + eta_k dt (-grad H(x)) + eta_k sqrt(2 T dt) g,   g ~ N(0, I_N),
+    x <- sqrt(N) x / |x|                      (the projection plays the role of mu).
+
+Projection reproduces the Ito Lagrange multiplier mu = -x.grad H / N + T eta to O(dt).
+
+Landscapes (normalisation of the brief, covariance E[H(x) H(y)] = N f(x.y / N)):
+
+* p = 2, spherical SK: H = -(1/2) x^T W x with W from the GOE (off-diagonal
+  entries N(0, 1/N), diagonal N(0, 2/N)), so f(q) = q^2 / 2 and the spectrum is the
+  semicircle on [-2, 2]; ground state -lambda_max / 2 -> -1.
+* p = 3: H = -sum_{ijk} G_ijk x_i x_j x_k with G iid N(0, 1/(3 N^2)) over ordered
+  triples. Then E[H(x)H(y)] = (x.y)^3 / (3 N^2) = N q^3 / 3, i.e. f(q) = q^3 / 3.
+  We store the symmetrised tensor J = sym(G) (same H) so that grad H = -3 J[x, x].
+  Equivalently H = -sum_{i<j<k} K_ijk x_i x_j x_k + (terms with repeated indices),
+  K_ijk = 6 J_ijk ~ N(0, 2/N^2) (the textbook p-spin with variance p!/(2 N^(p-1))
+  has f = q^p/2 instead).
+* Spiked model (brief 2b/2c): hidden x* with |x*|^2 = N, overlap m = x.x*/N,
+  Q(m) = m^2/(2 Delta2) + m^3/(3 Deltap):
+      H = -(1/2) x^T [ x* x*^T / (N Delta2) + W / sqrt(Delta2) ] x
+          - (N / (3 Deltap)) m^3 - sum_{ijk} G_ijk x_i x_j x_k / sqrt(Deltap),
+  which has signal -N Q(m) and noise covariance N Q(q), as in the DMFT. With
+  Deltap = inf it is the spiked matrix of the fig4 script with sigma_J = sqrt(Delta2)
+  (signal/noise 1/sqrt(Delta2): detectable, past the BBP point, for Delta2 < 1).
+
+Everything is vectorised over S independent samples (disorder, initial condition and
+noise) and B schedules; schedules of the same sample share disorder, start and noise
+(common random numbers), so schedule comparisons have low variance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .schedules import Schedule, SwitchAtOverlap, as_schedule_tuple
+
+# ----------------------------------------------------------------------------------------
+# Disorder
+
+
+def sample_goe(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """GOE matrices W = (G + G^T) / sqrt(2N); (S, N, N). Semicircle on [-2, 2]."""
+    G = rng.standard_normal((n_samples, N, N))
+    return (G + G.transpose(0, 2, 1)) / math.sqrt(2.0 * N)
+
+
+def sample_tensor3(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Symmetrised iid N(0, 1/(3 N^2)) tensors; (S, N, N, N). H = -J[x,x,x] has f = q^3/3."""
+    G = rng.standard_normal((n_samples, N, N, N)) / math.sqrt(3.0 * N * N)
+    perms = [(0, 1, 2, 3), (0, 1, 3, 2), (0, 2, 1, 3), (0, 2, 3, 1), (0, 3, 1, 2), (0, 3, 2, 1)]
+    return sum(G.transpose(pm) for pm in perms) / 6.0
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """S sampled instances of H(x) = -(1/2) x^T J x - J3[x,x,x] - N s3 m^3 / 3.
+
+    Fields (S samples, N spins):
+        J:      (S, N, N) symmetric matrix part (noise and the rank-one matrix signal), or None
+        J3:     (S, N, N, N) symmetric tensor noise (already scaled), or None
+        s3:     coefficient of the tensor signal -N s3 m^3 / 3 (0 when absent)
+        x_star: (S, N) hidden signal with |x*|^2 = N, or None
+    """
+
+    J: np.ndarray | None
+    J3: np.ndarray | None
+    s3: float
+    x_star: np.ndarray | None
+
+    @property
+    def n_samples(self) -> int:
+        return (self.J if self.J is not None else self.J3).shape[0]
+
+    @property
+    def N(self) -> int:
+        return (self.J if self.J is not None else self.J3).shape[1]
+
+    def force_and_energy(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """-grad H and H/N at x; x: (S, B, N) -> force (S, B, N), energy (S, B), m (S, B) or None.
+
+        Each term of H is homogeneous of degree k, so H = -(1/k) x . F_k.
+        """
+        N = x.shape[-1]
+        force = np.zeros_like(x)
+        energy = np.zeros(x.shape[:2])
+        if self.J is not None:
+            F2 = np.matmul(x, self.J)  # (S, B, N), J symmetric
+            force += F2
+            energy -= 0.5 * np.einsum("sbi,sbi->sb", x, F2) / N
+        if self.J3 is not None:
+            S, B = x.shape[:2]
+            y = np.matmul(self.J3.reshape(S, N * N, N), x.transpose(0, 2, 1))  # (S, N*N, B)
+            F3 = 3.0 * np.einsum("sijb,sbj->sbi", y.reshape(S, N, N, B), x)  # (S, B, N)
+            force += F3
+            energy -= np.einsum("sbi,sbi->sb", x, F3) / (3.0 * N)
+        m = None
+        if self.x_star is not None:
+            m = np.einsum("sbi,si->sb", x, self.x_star) / N  # (S, B)
+            if self.s3:
+                force += self.s3 * (m**2)[..., None] * self.x_star[:, None, :]
+                energy -= self.s3 * m**3 / 3.0
+        return force, energy, m
+
+    def ground_state(self) -> np.ndarray:
+        """Ground-state energy per spin of a matrix-only landscape, -lambda_max(J)/2; (S,)."""
+        if self.J3 is not None or self.J is None:
+            raise ValueError("ground_state is only available for matrix-only landscapes (p = 2)")
+        return -0.5 * np.linalg.eigvalsh(self.J)[:, -1]
+
+
+def pspin_landscape(p: int, N: int, n_samples: int, seed: int = 0) -> Landscape:
+    """Pure spherical p-spin (p = 2: SK/GOE; p = 3: dense tensor, N^3 memory per sample)."""
+    rng = np.random.default_rng([seed, 0])
+    if p == 2:
+        return Landscape(J=sample_goe(N, n_samples, rng), J3=None, s3=0.0, x_star=None)
+    if p == 3:
+        return Landscape(J=None, J3=sample_tensor3(N, n_samples, rng), s3=0.0, x_star=None)
+    raise ValueError(f"p={p!r} is invalid: simulations support p in {{2, 3}}")
+
+
+def spiked_landscape(delta2: float, deltap: float, N: int, n_samples: int, seed: int = 0) -> Landscape:
+    """Spiked matrix(-tensor) landscape with Q(m) = m^2/(2 Delta2) + m^3/(3 Deltap).
+
+    deltap = inf gives the spiked matrix only (cheap); a finite deltap stores a dense
+    (S, N, N, N) tensor, so keep N <~ 150 there.
+    """
+    for name, v in (("delta2", delta2), ("deltap", deltap)):
+        if not (v > 0):
+            raise ValueError(f"{name}={v!r} is invalid: it must be > 0 (inf switches the channel off)")
+    rng = np.random.default_rng([seed, 0])
+    x_star = rng.standard_normal((n_samples, N))
+    x_star *= math.sqrt(N) / np.linalg.norm(x_star, axis=1, keepdims=True)
+    J = None
+    if math.isfinite(delta2):
+        J = sample_goe(N, n_samples, rng) / math.sqrt(delta2)
+        J += np.einsum("si,sj->sij", x_star, x_star) / (N * delta2)
+    J3, s3 = None, 0.0
+    if math.isfinite(deltap):
+        J3 = sample_tensor3(N, n_samples, rng) / math.sqrt(deltap)
+        s3 = 1.0 / deltap
+    return Landscape(J=J, J3=J3, s3=s3, x_star=x_star)
+
+
+# ----------------------------------------------------------------------------------------
+# Dynamics
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Recorded trajectories of S samples x B schedules (n_rec recorded times).
+
+    Fields:
+        t:        (n_rec,) times k dt of the records
+        eta:      (S, B, n_rec) learning rate used at the recorded steps
+        energy:   (S, B, n_rec) energy per spin H/N
+        m:        (S, B, n_rec) overlap x.x*/N with the hidden signal, or None
+        t_switch: (S, B) switch times of SwitchAtOverlap members (NaN otherwise)
+        labels:   B schedule names
+        dt, N:    time step and system size
+    """
+
+    t: np.ndarray
+    eta: np.ndarray
+    energy: np.ndarray
+    m: np.ndarray | None
+    t_switch: np.ndarray
+    labels: tuple[str, ...]
+    dt: float
+    N: int
+
+    def mean_sem(self, what: str = "energy") -> tuple[np.ndarray, np.ndarray]:
+        """Sample mean and standard error over the S samples; each (B, n_rec)."""
+        a = getattr(self, what)
+        S = a.shape[0]
+        sem = a.std(axis=0, ddof=1) / math.sqrt(S) if S > 1 else np.full(a.shape[1:], np.nan)
+        return a.mean(axis=0), sem
+
+
+def initial_state(landscape: Landscape, rng: np.random.Generator, m0: float | None = None) -> np.ndarray:
+    """Uniform random start on the sphere |x|^2 = N; (S, N).
+
+    With a signal and ``m0`` given, the start is conditioned to overlap exactly m0
+    (x = m0 x* + sqrt(1 - m0^2) * a random unit direction orthogonal to x*, times sqrt(N)).
+    """
+    S, N = landscape.n_samples, landscape.N
+    x = rng.standard_normal((S, N))
+    if m0 is not None:
+        if landscape.x_star is None:
+            raise ValueError("m0 needs a landscape with a hidden signal")
+        if not (0.0 <= m0 <= 1.0):
+            raise ValueError(f"m0={m0!r} is invalid: it must be in [0, 1]")
+        xs = landscape.x_star / math.sqrt(N)  # unit vectors
+        x -= np.sum(x * xs, axis=1, keepdims=True) * xs
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        return math.sqrt(N) * (m0 * xs + math.sqrt(1.0 - m0 * m0) * x)
+    return math.sqrt(N) * x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def simulate(
+    landscape: Landscape,
+    T: float,
+    schedules: Schedule | Sequence[Schedule],
+    dt: float = 0.05,
+    t_max: float = 20.0,
+    *,
+    seed: int = 0,
+    m0: float | None = None,
+    record_every: int = 1,
+    progress: bool = False,
+) -> SimResult:
+    """Euler-Maruyama integration of the schedules on every sample of ``landscape``.
+
+    Args:
+        landscape: S sampled instances (``pspin_landscape`` / ``spiked_landscape``).
+        T: noise temperature (effective temperature T eta).
+        schedules: one schedule or a sequence; SwitchAtOverlap switches per sample.
+        dt: time step (the fig4 script is dt = 1 with eta0 ~ 1/gap; use dt << 1 to
+            compare with the continuous-time DMFT).
+        t_max: final time; round(t_max / dt) steps.
+        seed: seed of the initial conditions and of the noise.
+        m0: exact initial overlap (spiked model), or None for a uniform random start.
+        record_every: record one step in this many.
+    """
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt={dt!r} is invalid: it must be a finite number > 0")
+    if not (math.isfinite(T) and T >= 0):
+        raise ValueError(f"T={T!r} is invalid: it must be a finite number >= 0")
+    schedules = as_schedule_tuple(schedules)
+    S, N, B = landscape.n_samples, landscape.N, len(schedules)
+    n_steps = int(round(t_max / dt))
+    rng = np.random.default_rng([seed, 1])
+    x = np.repeat(initial_state(landscape, rng, m0)[:, None, :], B, axis=1)  # (S, B, N)
+
+    t_grid = dt * np.arange(n_steps + 1)
+    eta_grid = np.stack([s(t_grid) for s in schedules])  # (B, n_steps+1)
+    adaptive = np.array([isinstance(s, SwitchAtOverlap) for s in schedules])
+    if adaptive.any() and landscape.x_star is None:
+        raise ValueError("SwitchAtOverlap needs a landscape with a hidden signal")
+    thresholds = np.array([getattr(s, "threshold", np.inf) for s in schedules])
+    betas = np.array([getattr(s, "beta", 0.0) for s in schedules])
+    eta0 = np.array([s.eta0 for s in schedules])
+    t_switch = np.full((S, B), np.nan)
+
+    rec = list(range(0, n_steps + 1, record_every))
+    out_e = np.empty((S, B, len(rec)))
+    out_eta = np.empty((S, B, len(rec)))
+    out_m = np.empty((S, B, len(rec))) if landscape.x_star is not None else None
+    noise_amp = math.sqrt(2.0 * T * dt)
+    r = 0
+    for k in tqdm(range(n_steps + 1), desc=f"sim N={N}", disable=not progress, leave=False):
+        force, energy, m = landscape.force_and_energy(x)
+        eta = np.broadcast_to(eta_grid[:, k], (S, B)).copy()  # (S, B)
+        if adaptive.any():
+            fire = adaptive & np.isnan(t_switch) & (m > thresholds)
+            t_switch[fire] = t_grid[k]
+            on = ~np.isnan(t_switch)  # (S, B) switched members
+            since = np.where(on, t_grid[k] - t_switch, 0.0)
+            eta = np.where(on, eta0 * (1.0 + since) ** (-betas), eta)
+        if r < len(rec) and rec[r] == k:
+            out_e[:, :, r], out_eta[:, :, r] = energy, eta
+            if out_m is not None:
+                out_m[:, :, r] = m
+            r += 1
+        if k == n_steps:
+            break
+        xi = rng.standard_normal((S, 1, N))  # shared by the B schedules of a sample
+        x += eta[..., None] * (dt * force + noise_amp * xi)
+        x *= math.sqrt(N) / np.linalg.norm(x, axis=-1, keepdims=True)
+    if not np.isfinite(out_e).all():
+        raise FloatingPointError(f"simulation produced non-finite energies (dt={dt}); reduce dt or eta0")
+    return SimResult(
+        t=t_grid[rec],
+        eta=out_eta,
+        energy=out_e,
+        m=out_m,
+        t_switch=t_switch,
+        labels=tuple(s.name for s in schedules),
+        dt=dt,
+        N=N,
+    )
+
+
+def simulate_pspin(
+    p: int,
+    T: float,
+    schedules: Schedule | Sequence[Schedule],
+    N: int = 500,
+    dt: float = 0.05,
+    t_max: float = 20.0,
+    n_samples: int = 4,
+    *,
+    seed: int = 0,
+    record_every: int = 1,
+    progress: bool = False,
+) -> SimResult:
+    """Spherical p-spin (p = 2 SK, p = 3 dense tensor) at finite N; see ``simulate``."""
+    land = pspin_landscape(p, N, n_samples, seed)
+    return simulate(land, T, schedules, dt, t_max, seed=seed, record_every=record_every, progress=progress)
+
+
+def simulate_spiked(
+    delta2: float,
+    deltap: float,
+    T: float,
+    schedules: Schedule | Sequence[Schedule],
+    N: int = 500,
+    dt: float = 0.05,
+    t_max: float = 20.0,
+    n_samples: int = 4,
+    *,
+    m0: float | None = None,
+    seed: int = 0,
+    record_every: int = 1,
+    progress: bool = False,
+) -> SimResult:
+    """Spiked matrix (deltap = inf) or matrix-tensor (p = 3) model at finite N; see ``simulate``.
+
+    m0 = None starts uniformly at random (|m| ~ 1/sqrt(N), random sign); pass
+    m0 = 1/sqrt(N) to compare with the DMFT started at the same overlap.
+    """
+    land = spiked_landscape(delta2, deltap, N, n_samples, seed)
+    return simulate(land, T, schedules, dt, t_max, seed=seed, m0=m0, record_every=record_every, progress=progress)

@@ -1,0 +1,1 @@
+"""Pipeline entry points called by ``dvc.yaml`` stages (notebook runner, scorecard)."""
