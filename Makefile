@@ -8,7 +8,6 @@ VENV := .venv
 STAMP := $(VENV)/.setup-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SOURCE_DATE_EPOCH := 0
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: setup data figures test unit notebooks lab strip clean-build

@@ -8,4 +8,3 @@ import os
 import tempfile
 
 os.environ["PAPER_OUT"] = tempfile.mkdtemp(prefix="paper_out_")
-os.environ.setdefault("MPLBACKEND", "Agg")

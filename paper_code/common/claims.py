@@ -171,7 +171,8 @@ class ClaimsReport:
         rows = ["| claim | paper | ours | check | status |", "|---|---|---|---|---|"]
         for r in self.results:
             rows.append(
-                f"| {r.id}: {r.statement} | {format_value(r.paper_value)} | {format_value(r.our_value)} | {r.check} | {r.status} |"
+                f"| {r.id}: {md_cell(r.statement)} | {md_cell(format_value(r.paper_value))} "
+                f"| {md_cell(format_value(r.our_value))} | {md_cell(r.check)} | {r.status} |"
             )
         return "\n".join(rows)
 
@@ -183,6 +184,11 @@ class ClaimsReport:
         if bad:
             lines = [f"{r.id}: {r.status} (ours={format_value(r.our_value)}, check {r.check}) {r.note}".strip() for r in bad]
             raise ClaimFailure(f"{len(bad)} claim(s) of {self.paper} at scale {self.scale}:\n  " + "\n  ".join(lines))
+
+
+def md_cell(text: Any) -> str:
+    """Text safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def format_value(value: Any) -> str:

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)  # headless by default; Jupyter's inline backend still works
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
 
 __all__ = ["use_style", "palette", "new_figure", "label_axes"]
 
@@ -28,7 +25,7 @@ RC = {
     "axes.spines.right": False,
     "legend.frameon": False,
     "font.size": 10,
-    "axes.titlesize": 11,
+    "axes.titlesize": 9.5,
     "axes.labelsize": 10,
     "legend.fontsize": 8.5,
     "lines.linewidth": 1.6,
@@ -53,6 +50,7 @@ def palette(n: int) -> list[tuple[float, float, float]]:
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.6, height: float = 2.8, **kwargs):
     """``plt.subplots`` with panel sizes in inches; returns ``(fig, axes)``."""
     use_style()
+    kwargs.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)
     return fig, (axes[0, 0] if nrows == ncols == 1 else axes)
 
@@ -60,4 +58,4 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.6, height: fl
 def label_axes(axes: Sequence, start: str = "a") -> None:
     """Panel letters (a), (b), ... in the top-left corner of each axis."""
     for i, ax in enumerate(axes):
-        ax.text(-0.12, 1.04, f"({chr(ord(start) + i)})", transform=ax.transAxes, fontweight="bold", va="bottom")
+        ax.text(-0.02, 1.02, f"({chr(ord(start) + i)})", transform=ax.transAxes, fontweight="bold", va="bottom", ha="right")

@@ -50,8 +50,12 @@ class PaperSession:
         return path
 
     def record(self, **metrics: Any) -> None:
-        """Add named results to the metrics file (values: numbers, bools, lists, dicts)."""
-        self.metrics.update(metrics)
+        """Add named results to the metrics file (numbers, bools, lists, dicts, numpy arrays).
+
+        Values are stored as they will be written (plain JSON types, 6 significant
+        digits, non-finite -> None), so claims are checked on exactly what is published.
+        """
+        self.metrics.update(outputs.to_jsonable(metrics))
 
     def timed(self, label: str):
         """Context manager that records the wall time of a block under ``timings[label]``."""

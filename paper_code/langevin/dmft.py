@@ -290,7 +290,8 @@ def _integrate(
                     state.t_switch[b] = t[i]
                     state.eta[b, i:] = schedules[b].at(t[i])(t[i:])
             step(state, model, T, h)
-            row_ok = np.isfinite(state.C[:, i + 1, : i + 2]).all(axis=1) & np.isfinite(state.R[:, i + 1, : i + 1]).all(axis=1)
+            row_ok = np.isfinite(state.C[:, i + 1, : i + 2]).all(axis=1)
+            row_ok &= np.isfinite(state.R[:, i + 1, : i + 1]).all(axis=1)
             if state.m is not None:
                 row_ok &= np.isfinite(state.m[:, i + 1])
             if not row_ok.all():
@@ -373,6 +374,8 @@ def integrate_spiked(
     for name, v in (("delta2", delta2), ("deltap", deltap)):
         if not (v > 0):  # inf is allowed (channel off)
             raise ValueError(f"{name}={v!r} is invalid: it must be > 0 (inf switches the channel off)")
+    if math.isinf(delta2) and math.isinf(deltap):
+        raise ValueError("delta2 and deltap are both inf: at least one channel must carry signal")
     if not (math.isfinite(m0) and 0 <= m0 <= 1):
         raise ValueError(f"m0={m0!r} is invalid: it must be in [0, 1]")
     model = Mixture.spiked(int(p), delta2, deltap)

@@ -121,7 +121,9 @@ def erf_network(x: Tensor, W: Tensor, v: Tensor) -> Tensor:
     return (torch.erf(h / math.sqrt(2.0)) * v[..., None, :]).sum(-1)
 
 
-def mc_generalisation_error(W: Tensor, v: Tensor, W_t: Tensor, v_t: Tensor, n_test: int, generator: torch.Generator) -> Tensor:
+def mc_generalisation_error(
+    W: Tensor, v: Tensor, W_t: Tensor, v_t: Tensor, n_test: int, generator: torch.Generator
+) -> Tensor:
     """Monte Carlo estimate of ``generalisation_error`` on n_test fresh Gaussian inputs; (...,)."""
     batch = W.shape[:-2]
     x = torch.randn(*batch, n_test, W.shape[-1], generator=generator, dtype=W.dtype)
@@ -172,7 +174,10 @@ class OnlineTeacherData:
 
     def get(self, step: int, rank: int = 0, world_size: int = 1) -> tuple[Tensor, Tensor]:
         if world_size != 1:
-            raise ValueError("OnlineTeacherData serves one sample per member and step: the ensemble is not data-parallel (world_size must be 1)")
+            raise ValueError(
+                "OnlineTeacherData serves one sample per member and step: the ensemble is not "
+                f"data-parallel (world_size must be 1, got {world_size})"
+            )
         b, k = divmod(int(step), self.block)
         if self._cached[0] != b:
             S, M, D = self.W_t.shape
@@ -260,7 +265,9 @@ def train_teacher_student(
         opt,
         loss_fn,
         OnlineTeacherData(W_t, v_t, cfg.sigma, cfg.seed),
-        TrainConfig(max_steps=cfg.max_steps, log_every=max(1, cfg.max_steps // 100), progress=progress, desc="teacher-student"),
+        TrainConfig(
+            max_steps=cfg.max_steps, log_every=max(1, cfg.max_steps // 100), progress=progress, desc="teacher-student"
+        ),
         lr_lambda=lr_lambda,
         eval_fn=eval_fn,
         eval_every=cfg.eval_every,

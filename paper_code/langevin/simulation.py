@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from .schedules import Schedule, SwitchAtOverlap, as_schedule_tuple
+from .schedules import ConstantThenPowerLaw, PowerLaw, Schedule, SwitchAtOverlap, as_schedule_tuple
 
 # ----------------------------------------------------------------------------------------
 # Disorder
@@ -227,7 +227,8 @@ def simulate(
     Args:
         landscape: S sampled instances (``pspin_landscape`` / ``spiked_landscape``).
         T: noise temperature (effective temperature T eta).
-        schedules: one schedule or a sequence; SwitchAtOverlap switches per sample.
+        schedules: one schedule or a sequence; SwitchAtOverlap switches per sample, when
+            the signed overlap m = x.x*/N first exceeds its threshold.
         dt: time step (the fig4 script is dt = 1 with eta0 ~ 1/gap; use dt << 1 to
             compare with the continuous-time DMFT).
         t_max: final time; round(t_max / dt) steps.
@@ -239,6 +240,8 @@ def simulate(
         raise ValueError(f"dt={dt!r} is invalid: it must be a finite number > 0")
     if not (math.isfinite(T) and T >= 0):
         raise ValueError(f"T={T!r} is invalid: it must be a finite number >= 0")
+    if not (isinstance(record_every, int) and record_every >= 1):
+        raise ValueError(f"record_every={record_every!r} is invalid: it must be an int >= 1")
     schedules = as_schedule_tuple(schedules)
     S, N, B = landscape.n_samples, landscape.N, len(schedules)
     n_steps = int(round(t_max / dt))
@@ -334,3 +337,74 @@ def simulate_spiked(
     """
     land = spiked_landscape(delta2, deltap, N, n_samples, seed)
     return simulate(land, T, schedules, dt, t_max, seed=seed, m0=m0, record_every=record_every, progress=progress)
+
+
+# ----------------------------------------------------------------------------------------
+# The reference "fig4" experiment: finite-N SK with a gap-scaled learning rate
+
+
+@dataclass(frozen=True)
+class GapScaledRun:
+    """Finite-N SK runs whose eta0 is set from each sample's spectral gap.
+
+    Fields (S samples, B schedules, n_rec records):
+        result:       SimResult of all samples (energies are absolute, per spin)
+        ground_state: (S,) -lambda_max / 2 of each sample
+        gap:          (S,) lambda_1 - lambda_2 of each sample (~ N^-2/3)
+        eta0:         (S,) 1 / (gap_factor * gap)
+    """
+
+    result: SimResult
+    ground_state: np.ndarray
+    gap: np.ndarray
+    eta0: np.ndarray
+
+    @property
+    def excess_energy(self) -> np.ndarray:
+        """Energy above each sample's ground state; (S, B, n_rec)."""
+        return self.result.energy - self.ground_state[:, None, None]
+
+
+def simulate_sk_gap_scaled(
+    N: int = 500,
+    T: float = 3.0,
+    betas: Sequence[float] = (0.5, 1.0),
+    n_steps: int = 10_000,
+    n_samples: int = 3,
+    *,
+    t_protocol: float | None = None,
+    gap_factor: float = 3.8,
+    seed: int = 0,
+    record_every: int = 100,
+) -> GapScaledRun:
+    """The reference script's finite-N SK experiment (brief 2c), in iteration units (dt = 1).
+
+    eta0 = 1 / (gap_factor * gap) per sample (the script's default, "eta0 > 1/(4 gap)"),
+    schedules eta0 (1 + k)^-beta for each beta, plus, if ``t_protocol`` is given,
+    eta0 until iteration t_protocol then eta0 (1 + k - t_protocol)^-1 (the "tl" protocol).
+    At finite N the landscape is effectively convex beyond k ~ N^(2/3), where the
+    convex rule beta = 1 wins.
+    """
+    land = pspin_landscape(2, N, n_samples, seed)
+    lam = np.linalg.eigvalsh(land.J)  # (S, N), ascending
+    gap = lam[:, -1] - lam[:, -2]
+    eta0 = 1.0 / (gap_factor * gap)
+    runs = []
+    for s in range(n_samples):
+        one = Landscape(J=land.J[s : s + 1], J3=None, s3=0.0, x_star=None)
+        scheds = [PowerLaw(float(eta0[s]), float(b)) for b in betas]
+        if t_protocol is not None:
+            scheds.append(ConstantThenPowerLaw(float(eta0[s]), 1.0, float(t_protocol)))
+        runs.append(simulate(one, T, scheds, dt=1.0, t_max=float(n_steps), seed=seed + 1000 * s, record_every=record_every))
+    first = runs[0]
+    result = SimResult(
+        t=first.t,
+        eta=np.concatenate([r.eta for r in runs]),
+        energy=np.concatenate([r.energy for r in runs]),
+        m=None,
+        t_switch=np.concatenate([r.t_switch for r in runs]),
+        labels=first.labels,
+        dt=1.0,
+        N=N,
+    )
+    return GapScaledRun(result=result, ground_state=-0.5 * lam[:, -1], gap=gap, eta0=eta0)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from paper_code.common import paths
-from paper_code.common.claims import format_value
+from paper_code.common.claims import format_value, md_cell
 from paper_code.common.config import PAPER_PACKAGES
 from paper_code.common.outputs import atomic_write, to_jsonable
 
@@ -63,8 +63,9 @@ def render(papers: list[dict[str, Any]]) -> str:
         for c in p["claims"]:
             note = f" — {c['note']}" if c.get("note") and c["status"] != "reproduced" else ""
             lines.append(
-                f"| **{c['id']}** {c['statement']} | {format_value(c['paper_value'])} | {format_value(c['our_value'])} "
-                f"| {c['check']} | {c['scale']} | {c['status']}{note} |"
+                f"| **{c['id']}** {md_cell(c['statement'])} | {md_cell(format_value(c['paper_value']))} "
+                f"| {md_cell(format_value(c['our_value']))} | {md_cell(c['check'])} | {c['scale']} "
+                f"| {md_cell(c['status'] + note)} |"
             )
     return "\n".join(lines) + "\n"
 
