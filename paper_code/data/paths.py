@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from paper_code.common.paths import REPO_ROOT
+
 __all__ = [
     "DATA_DIR_ENV",
     "DVC_HINT",
     "REPO_ROOT",
     "REPO_EXTERNAL_DIR",
-    "find_repo_root",
     "external_roots",
     "candidate_dirs",
     "env_note",
@@ -27,18 +28,8 @@ DATA_DIR_ENV = "PAPER_DATA_DIR"
 DVC_HINT = "then run `dvc add data` (data/ is tracked by data.dvc)"
 
 
-def find_repo_root(start: Path | str | None = None) -> Path | None:
-    """Return the directory above ``paper_code`` that holds ``pyproject.toml``."""
-    here = Path(start if start is not None else __file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "paper_code").is_dir():
-            return parent
-    return None
-
-
-REPO_ROOT: Path | None = find_repo_root()
 # Read at call time by external_roots(); tests may monkeypatch it.
-REPO_EXTERNAL_DIR: Path | None = REPO_ROOT / "data" / "external" if REPO_ROOT else None
+REPO_EXTERNAL_DIR: Path | None = REPO_ROOT / "data" / "external"
 
 
 def external_roots() -> list[Path]:
