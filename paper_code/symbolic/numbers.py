@@ -1,0 +1,175 @@
+"""Numbers as tokens (spec ``symbolic_core.md`` §3).
+
+* :class:`FloatTokenizer` — base-10 "P10" floats: ``sign`` (``+``/``-``), mantissa ``N`` + ``precision``
+  digits, exponent ``E<k>``; value = sign · mantissa · 10^k. The digits come from Python's
+  ``"%.{precision-1}e"`` formatting (correctly rounded, as in the reference code), exponent shifted by
+  ``-(precision-1)``. Example (precision 4): 3.14159 → ``+ N3142 E-3``.
+  NaN → three ``NaN`` tokens; ±inf → ``sign INF INF``. Exponents below ``-max_exponent`` flush to zero
+  (``N000…0``, ``E0``); exponents above ``max_exponent`` become ±inf (``overflow="inf"``) or saturate
+  to the largest representable magnitude (``overflow="clip"``, the quick-scale "exponents clipped" option).
+* :func:`encode_int` / :func:`decode_int` — sign token + base-B digits, most significant first
+  (expressions: ``INT+``/``INT-`` with base 10; sequences: base 10,000). Exact for any size.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import numpy as np
+
+__all__ = ["FloatTokenizer", "encode_int", "decode_int", "NAN_TOKEN", "INF_TOKEN"]
+
+NAN_TOKEN = "NaN"
+INF_TOKEN = "INF"
+
+
+@dataclass(frozen=True)
+class FloatTokenizer:
+    """Sign / mantissa / exponent float tokeniser, vectorised over arrays (3 tokens per float)."""
+
+    precision: int = 4
+    max_exponent: int = 100
+    overflow: Literal["inf", "clip"] = "inf"
+    _mantissa: dict[str, int] = field(init=False, repr=False, compare=False)
+    _exponent: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.precision <= 15:
+            raise ValueError(f"precision must be in 1..15, got {self.precision}")
+        if self.max_exponent < 0:
+            raise ValueError(f"max_exponent must be >= 0, got {self.max_exponent}")
+        if self.overflow not in ("inf", "clip"):
+            raise ValueError(f"overflow must be 'inf' or 'clip', got {self.overflow!r}")
+        m = {f"N{i:0{self.precision}d}": i for i in range(10**self.precision)} if self.precision <= 6 else {}
+        object.__setattr__(self, "_mantissa", m)
+        e = {f"E{k}": k for k in range(-self.max_exponent, self.max_exponent + 1)}
+        object.__setattr__(self, "_exponent", e)
+
+    tokens_per_float: ClassVar[int] = 3
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """All tokens this tokeniser can emit."""
+        mant = [f"N{i:0{self.precision}d}" for i in range(10**self.precision)]
+        return ["+", "-", *mant, *self._exponent, NAN_TOKEN, INF_TOKEN]
+
+    @property
+    def max_relative_error(self) -> float:
+        """Worst-case relative rounding error, 0.5·10^-(precision-1)."""
+        return 0.5 * 10.0 ** (-(self.precision - 1))
+
+    def encode(self, values: np.ndarray | Sequence[float] | float) -> np.ndarray:
+        """Tokens of shape ``values.shape + (3,)`` (dtype ``object``: Python strings)."""
+        arr = np.asarray(values, dtype=float)
+        flat = arr.ravel()
+        p = self.precision
+        out = np.empty((flat.size, 3), dtype=object)
+        formatted = np.char.mod(f"%+.{p - 1}e", flat)  # e.g. '+3.142e+00', 'nan', '+inf'
+        top = 10**p - 1
+        for i, (v, s) in enumerate(zip(flat, formatted.tolist())):
+            if np.isnan(v):
+                out[i] = (NAN_TOKEN, NAN_TOKEN, NAN_TOKEN)
+                continue
+            sign = "-" if s[0] == "-" else "+"
+            if np.isinf(v):
+                out[i] = (sign, INF_TOKEN, INF_TOKEN)
+                continue
+            mant_str, exp_str = s[1:].split("e")
+            mant = int(mant_str.replace(".", ""))
+            exp = int(exp_str) - (p - 1)
+            if mant == 0 or exp < -self.max_exponent:
+                mant, exp = 0, 0
+            elif exp > self.max_exponent:
+                if self.overflow == "inf":
+                    out[i] = (sign, INF_TOKEN, INF_TOKEN)
+                    continue
+                mant, exp = top, self.max_exponent
+            out[i] = (sign, f"N{mant:0{p}d}", f"E{exp}")
+        return out.reshape(arr.shape + (3,))
+
+    def encode_flat(self, values: np.ndarray | Sequence[float] | float) -> list[str]:
+        """Tokens of all values concatenated (``3 * n`` strings)."""
+        return [str(t) for t in self.encode(values).ravel()]
+
+    def decode(self, tokens: np.ndarray | Sequence[str]) -> np.ndarray:
+        """Inverse of :meth:`encode`: tokens of shape ``S + (3,)`` (or a flat list of ``3n``) → floats ``S``.
+
+        Raises ``ValueError`` naming the offending token for malformed triples.
+        """
+        tok = np.asarray(tokens, dtype=object)
+        if tok.ndim == 1:
+            if tok.size % 3:
+                raise ValueError(f"flat float token list must have a multiple of 3 tokens, got {tok.size}")
+            tok = tok.reshape(-1, 3)
+        if tok.shape[-1] != 3:
+            raise ValueError(f"last axis must hold 3 tokens per float, got shape {tok.shape}")
+        flat = tok.reshape(-1, 3)
+        out = np.empty(flat.shape[0])
+        for i, (s, m, e) in enumerate(flat.tolist()):
+            out[i] = self.decode_one(s, m, e)
+        return out.reshape(tok.shape[:-1])
+
+    def decode_one(self, sign: str, mantissa: str, exponent: str) -> float:
+        """Value of one (sign, mantissa, exponent) triple."""
+        if sign == NAN_TOKEN:
+            if mantissa == exponent == NAN_TOKEN:
+                return float("nan")
+            raise ValueError(f"malformed NaN triple ({sign}, {mantissa}, {exponent})")
+        if sign not in ("+", "-"):
+            raise ValueError(f"expected a sign token '+' or '-', got {sign!r}")
+        s = -1.0 if sign == "-" else 1.0
+        if mantissa == INF_TOKEN:
+            if exponent != INF_TOKEN:
+                raise ValueError(f"malformed inf triple ({sign}, {mantissa}, {exponent})")
+            return s * float("inf")
+        return s * float(f"{self.parse_mantissa(mantissa)}e{self.parse_exponent(exponent)}")
+
+    def parse_mantissa(self, token: str) -> int:
+        if self._mantissa:
+            if token not in self._mantissa:
+                raise ValueError(f"not a mantissa token of precision {self.precision}: {token!r}")
+            return self._mantissa[token]
+        if not (isinstance(token, str) and token[:1] == "N" and len(token) == self.precision + 1
+                and token[1:].isdigit()):
+            raise ValueError(f"not a mantissa token of precision {self.precision}: {token!r}")
+        return int(token[1:])
+
+    def parse_exponent(self, token: str) -> int:
+        if token not in self._exponent:
+            raise ValueError(f"not an exponent token in E-{self.max_exponent}..E{self.max_exponent}: {token!r}")
+        return self._exponent[token]
+
+    def is_sign(self, token: str) -> bool:
+        return token in ("+", "-", NAN_TOKEN)
+
+    def round(self, values: np.ndarray | float) -> np.ndarray:
+        """Values as the tokeniser represents them (encode then decode)."""
+        return self.decode(self.encode(values))
+
+
+def encode_int(n: int, base: int = 10, signs: tuple[str, str] = ("INT+", "INT-")) -> list[str]:
+    """Sign token then base-``base`` digits (most significant first), e.g. ``-120 → INT- 1 2 0``."""
+    if base < 2:
+        raise ValueError(f"base must be >= 2, got {base}")
+    n = int(n)
+    digits: list[str] = []
+    m = abs(n)
+    while True:
+        m, r = divmod(m, base)
+        digits.append(str(r))
+        if m == 0:
+            break
+    return [signs[1] if n < 0 else signs[0], *reversed(digits)]
+
+
+def decode_int(tokens: Sequence[str], base: int = 10, signs: tuple[str, str] = ("INT+", "INT-")) -> int:
+    """Inverse of :func:`encode_int`; raises ``ValueError`` on a missing sign or a bad digit."""
+    if len(tokens) < 2 or tokens[0] not in signs:
+        raise ValueError(f"integer must start with {signs[0]}/{signs[1]} followed by digits, got {list(tokens)!r}")
+    value = 0
+    for t in tokens[1:]:
+        if not (isinstance(t, str) and t.isdigit() and int(t) < base):
+            raise ValueError(f"not a base-{base} digit token: {t!r}")
+        value = value * base + int(t)
+    return -value if tokens[0] == signs[1] else value
