@@ -15,7 +15,9 @@ closed form in the order parameters Q = W W^T / D, R = W W*^T / D, T = W* W*^T /
     E[g(u) g(u')] = (2/pi) arcsin( c / sqrt((1 + a)(1 + b)) ),  a, b = variances, c = covariance,
     eps_g = 0.5 [ v^T I(Q) v - 2 v^T I(Q, T; R) v* + v*^T I(T) v* ],
 
-so the test error needs no test set (``mc_generalisation_error`` checks it).
+so the test error needs no test set (``mc_generalisation_error`` checks it). These generic
+pieces (closed forms, the online Gaussian data stream) live in
+``paper_code.common.teacher_student`` and are re-exported here.
 
 Speed: all (schedule x seed) students are one module, ``ErfEnsemble``; member e is
 its own optimizer param group, so the trainer's per-group ``lr_lambda`` list applies
@@ -40,11 +42,28 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from paper_code.common.teacher_student import (  # the generic teacher-student pieces, shared with paper_code.dfa
+    DTYPE,
+    OnlineTeacherData,
+    erf_network,
+    generalisation_error,
+    mc_generalisation_error,
+)
 from paper_code.common.training import Trainer, TrainConfig, TrainHistory
 
 from .schedules import Schedule, SwitchAtOverlap, as_schedule_tuple
 
-DTYPE = torch.float64
+__all__ = [
+    "TeacherStudentConfig",
+    "ErfEnsemble",
+    "NetworkResult",
+    "train_teacher_student",
+    # re-exported from paper_code.common.teacher_student
+    "OnlineTeacherData",
+    "erf_network",
+    "generalisation_error",
+    "mc_generalisation_error",
+]
 
 
 @dataclass(frozen=True)
@@ -84,54 +103,7 @@ class TeacherStudentConfig:
 
 
 # ----------------------------------------------------------------------------------------
-# Closed-form generalisation error
-
-
-def _erf_corr(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    """E[erf(u/sqrt2) erf(u'/sqrt2)] for centred Gaussians with var a, b and cov c."""
-    return (2.0 / math.pi) * torch.asin(c / torch.sqrt((1.0 + a) * (1.0 + b)))
-
-
-def generalisation_error(W: Tensor, v: Tensor, W_t: Tensor, v_t: Tensor) -> Tensor:
-    """Closed-form 0.5 E[(y - y*_noiseless)^2] for erf networks (Saad & Solla).
-
-    Args:
-        W: (..., K, D) student first layer; v: (..., K) student second layer.
-        W_t: (..., M, D) teacher first layer; v_t: (..., M) teacher second layer.
-    Returns:
-        (...,) generalisation error.
-    """
-    D = W.shape[-1]
-    # overlaps as broadcast sums: torch's float64 bmm is ~100x slower on such tiny matrices
-    overlap = lambda A, B: (A[..., :, None, :] * B[..., None, :, :]).sum(-1) / D  # noqa: E731
-    Q = overlap(W, W)  # (..., K, K)
-    R = overlap(W, W_t)  # (..., K, M)
-    T = overlap(W_t, W_t)  # (..., M, M)
-    q, t = torch.diagonal(Q, dim1=-2, dim2=-1), torch.diagonal(T, dim1=-2, dim2=-1)
-    ss = _erf_corr(q[..., :, None], q[..., None, :], Q)  # (..., K, K)
-    st = _erf_corr(q[..., :, None], t[..., None, :], R)  # (..., K, M)
-    tt = _erf_corr(t[..., :, None], t[..., None, :], T)  # (..., M, M)
-    quad = lambda a, Mx, b: torch.einsum("...i,...ij,...j->...", a, Mx, b)  # noqa: E731
-    return 0.5 * (quad(v, ss, v) - 2.0 * quad(v, st, v_t) + quad(v_t, tt, v_t))
-
-
-def erf_network(x: Tensor, W: Tensor, v: Tensor) -> Tensor:
-    """y = sum_k v_k erf(w_k . x / sqrt(2D)); x: (..., n, D), W: (..., K, D), v: (..., K) -> (..., n)."""
-    h = x @ W.transpose(-1, -2) / math.sqrt(W.shape[-1])  # (..., n, K)
-    return (torch.erf(h / math.sqrt(2.0)) * v[..., None, :]).sum(-1)
-
-
-def mc_generalisation_error(
-    W: Tensor, v: Tensor, W_t: Tensor, v_t: Tensor, n_test: int, generator: torch.Generator
-) -> Tensor:
-    """Monte Carlo estimate of ``generalisation_error`` on n_test fresh Gaussian inputs; (...,)."""
-    batch = W.shape[:-2]
-    x = torch.randn(*batch, n_test, W.shape[-1], generator=generator, dtype=W.dtype)
-    return 0.5 * ((erf_network(x, W, v) - erf_network(x, W_t, v_t)) ** 2).mean(-1)
-
-
-# ----------------------------------------------------------------------------------------
-# Ensemble of students, data stream
+# Ensemble of students
 
 
 class ErfEnsemble(nn.Module):
@@ -158,40 +130,6 @@ class ErfEnsemble(nn.Module):
     def param_groups(self) -> list[dict]:
         """One SGD param group per member."""
         return [{"params": [w, v]} for w, v in zip(self.w, self.v)]
-
-
-class OnlineTeacherData:
-    """Fresh Gaussian samples labelled by each seed's noisy teacher (a BatchSource).
-
-    ``get(step)`` returns (x, y): x (S, D) and y (S,), one sample per seed; it is a
-    pure function of (seed, step): samples are drawn in blocks of ``block`` steps
-    from a generator seeded by (seed, block index).
-    """
-
-    def __init__(self, W_t: Tensor, v_t: Tensor, sigma: float, seed: int, block: int = 2048):
-        self.W_t, self.v_t, self.sigma, self.seed, self.block = W_t, v_t, float(sigma), int(seed), int(block)
-        self._cached = (-1, None, None)
-
-    def get(self, step: int, rank: int = 0, world_size: int = 1) -> tuple[Tensor, Tensor]:
-        if world_size != 1:
-            raise ValueError(
-                "OnlineTeacherData serves one sample per member and step: the ensemble is not "
-                f"data-parallel (world_size must be 1, got {world_size})"
-            )
-        b, k = divmod(int(step), self.block)
-        if self._cached[0] != b:
-            S, M, D = self.W_t.shape
-            s = int(np.random.SeedSequence([self.seed, 7, b]).generate_state(1, dtype=np.uint64)[0])
-            g = torch.Generator().manual_seed(s)
-            x = torch.randn(self.block, S, 1, D, generator=g, dtype=DTYPE)
-            y = erf_network(x.transpose(0, 1), self.W_t[:, None], self.v_t[:, None]).transpose(0, 1)[..., 0]  # (block, S)
-            y = y + self.sigma * torch.randn(self.block, S, generator=g, dtype=DTYPE)
-            self._cached = (b, x[:, :, 0], y)
-        _, x, y = self._cached
-        return x[k], y[k]
-
-    def fingerprint(self) -> dict:
-        return {"class": type(self).__name__, "seed": self.seed, "sigma": self.sigma, "shape": tuple(self.W_t.shape)}
 
 
 # ----------------------------------------------------------------------------------------
