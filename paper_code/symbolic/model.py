@@ -50,6 +50,12 @@ class Seq2SeqTransformer(nn.Module):
         self.tok = nn.Embedding(out_vocab, cfg.d_model)
         self.pos = nn.Embedding(cfg.max_len, cfg.d_model)
         self.out_bias = nn.Parameter(torch.zeros(out_vocab))
+        # The token embedding doubles as the output projection: nn.Embedding's N(0, 1) init gives
+        # logits of std ~ sqrt(d_model) (initial loss ~65 instead of ln V ~7 at d = 128). XLM, the
+        # base of the official code, initialises embeddings with std d_model^-0.5.
+        with torch.no_grad():
+            nn.init.normal_(self.tok.weight, std=cfg.d_model**-0.5)
+            self.tok.weight[pad_id].zero_()
 
     # ------------------------------------------------------------------ core
     def encode(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None) -> torch.Tensor:
