@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from paper_code.symbolic.compile import compile_system
 from paper_code.symbolic.expressions import Node
 
 __all__ = [
@@ -135,8 +136,12 @@ def make_rhs(system: Sequence[Node]) -> Callable[[float, np.ndarray], np.ndarray
 
 
 def integrate(system: Sequence[Node], x0: Sequence[float] | np.ndarray, t: Sequence[float] | np.ndarray,
-              settings: SolverSettings = GENERATOR_SOLVER) -> Trajectory:
+              settings: SolverSettings = GENERATOR_SOLVER, compiled: bool = False) -> Trajectory:
     """Integrate ``system`` from ``x0`` at time ``t[0]`` and report the solution at the times ``t``.
+
+    ``compiled=True`` evaluates the right-hand side with :func:`paper_code.symbolic.compile.compile_system`
+    (same safe semantics, ~20× faster per call; used to score and rank predictions). The default NumPy
+    tree walk is what generated the training data.
 
     Never raises on numerical trouble; ``reason`` is one of ``"timeout"``, ``"max_nfev"``,
     ``"diverged"`` (terminal ``|x| = max_abs`` event), ``"failed"`` (solver status < 0),
@@ -153,7 +158,13 @@ def integrate(system: Sequence[Node], x0: Sequence[float] | np.ndarray, t: Seque
     if not np.all(np.isfinite(x0)):
         return Trajectory(t, nan, "nan_initial", 0)
 
-    base = make_rhs(system)
+    if compiled:
+        fast = compile_system(system, d)
+
+        def base(_t: float, x: np.ndarray) -> np.ndarray:
+            return fast(x)
+    else:
+        base = make_rhs(system)
     nfev = [0]
     start = time.perf_counter()
 

@@ -1,0 +1,207 @@
+"""Figures of the ODEFormer notebook, drawn from :mod:`paper_code.odeformer.experiments` results.
+
+Each function takes result DataFrames (one row per method × task, :data:`benchmark.RESULT_COLUMNS`) and
+returns a matplotlib figure in the project style.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from paper_code.common.plotting import label_axes, new_figure, palette
+from paper_code.odeformer.benchmark import ACCURACY_THRESHOLD, Task
+from paper_code.odeformer.scoring import simulate
+
+__all__ = ["fig_noise_subsampling", "fig_recon_vs_gen", "fig_candidates", "fig_trajectories",
+           "fig_inference_time", "fig_complexity_chaos"]
+
+_MARKERS = {"ODEFormer": "o", "SINDy": "s", "SINDy (trajectory selection)": "^"}
+
+
+def _colors(methods: Sequence[str]) -> dict[str, tuple]:
+    base = ["ODEFormer", "SINDy", "SINDy (trajectory selection)"]
+    extra = [m for m in methods if m not in base]
+    cols = palette(len(base) + len(extra))
+    return dict(zip(base + extra, cols))
+
+
+def _acc(df: pd.DataFrame, by: str, col: str = "r2_reconstruction") -> pd.DataFrame:
+    df = df[df[col].notna()]
+    return df.assign(ok=df[col] > ACCURACY_THRESHOLD).groupby(["method", by])["ok"].mean().reset_index()
+
+
+def fig_noise_subsampling(res: pd.DataFrame):
+    """Accuracy (R² > 0.9) vs noise σ (at ρ = 0) and vs subsampling ρ (at σ = 0); rows ODEBench / Strogatz;
+    solid reconstruction, dashed generalisation."""
+    fig, axes = new_figure(2, 2, width=3.7, height=2.7)
+    colors = _colors(res["method"].unique())
+    for row, bench in enumerate(("ODEBench", "Strogatz")):
+        b = res[res["benchmark"] == bench]
+        n_sys = b["system"].nunique()
+        for col, (by, other) in enumerate((("noise", "subsample"), ("subsample", "noise"))):
+            ax = axes[row, col]
+            sub = b[b[other] == 0]
+            for score, ls in (("r2_reconstruction", "-"), ("r2_generalization", "--")):
+                acc = _acc(sub, by, score)
+                for method, g in acc.groupby("method", sort=False):
+                    ax.plot(g[by], g["ok"], ls, marker=_MARKERS.get(method, "o"), ms=4, color=colors[method],
+                            label=f"{method}, {'reconstruction' if ls == '-' else 'generalisation'}")
+            ax.set_ylim(-0.03, 1.03)
+            ax.set_xlabel("noise level σ" if by == "noise" else "fraction of points removed ρ")
+            ax.set_ylabel("accuracy (R² > 0.9)")
+            ax.set_title(f"{bench} (D ≤ {int(b['dim'].max())}, {n_sys} systems)")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    label_axes(axes.ravel())
+    return fig
+
+
+def fig_recon_vs_gen(res: pd.DataFrame):
+    """Clean ODEBench: reconstruction vs generalisation accuracy per method (rows with a second IC)."""
+    fig, ax = new_figure(1, width=4.6, height=2.8)
+    clean = res[(res["noise"] == 0) & (res["subsample"] == 0) & (res["benchmark"] == "ODEBench")
+                & res["r2_generalization"].notna()]
+    methods = list(clean["method"].unique())
+    colors = _colors(methods)
+    x = np.arange(len(methods))
+    for i, method in enumerate(methods):
+        m = clean[clean["method"] == method]
+        rec = float((m["r2_reconstruction"] > ACCURACY_THRESHOLD).mean())
+        gen = float((m["r2_generalization"] > ACCURACY_THRESHOLD).mean())
+        ax.bar(i - 0.18, rec, 0.34, color=colors[method])
+        ax.bar(i + 0.18, gen, 0.34, color=colors[method], alpha=0.45, hatch="//", edgecolor="white")
+        ax.text(i - 0.18, rec + 0.02, f"{rec:.0%}", ha="center", fontsize=7)
+        ax.text(i + 0.18, gen + 0.02, f"{gen:.0%}", ha="center", fontsize=7)
+    ax.set_xticks(x, [m.replace(" (", "\n(") for m in methods], fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("accuracy (R² > 0.9)")
+    ax.set_title("ODEBench, σ = 0: reconstruction (solid) vs new IC (hatched)")
+    return fig
+
+
+def fig_candidates(sweep: pd.DataFrame):
+    """Accuracy of the best of the first k sampled candidates (ranked by fit), greedy decoding as a line."""
+    fig, ax = new_figure(1, width=3.8, height=2.8)
+    c = palette(2)
+    for score, color, label in (("r2_reconstruction", c[0], "reconstruction"),
+                                ("r2_generalization", c[1], "generalisation")):
+        s = sweep[sweep[score].notna()]
+        acc = s.assign(ok=s[score] > ACCURACY_THRESHOLD).groupby("k")["ok"].mean()
+        ks = [k for k in acc.index if k > 0]
+        ax.plot(ks, acc[ks], "-o", ms=4, color=color, label=f"sampling, {label}")
+        ax.axhline(acc[0], color=color, ls=":", lw=1.2, label=f"greedy, {label}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("candidates k (best of the first k by fit)")
+    ax.set_ylabel("accuracy (R² > 0.9)")
+    ax.set_title(f"ODEBench, σ = 0 ({sweep['system'].nunique()} systems)")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def fig_trajectories(res: pd.DataFrame, tasks: Sequence[Task], systems: Sequence, method: str = "ODEFormer",
+                     equations: dict | None = None):
+    """True (clean) vs predicted trajectories on ``systems`` (ids), from the clean ODEBench tasks; the
+    prediction's equation (``equations[id]``, else the raw prediction) in the title."""
+    from paper_code.odeformer.scoring import SCORING_SOLVER
+
+    ncols = 2 if len(systems) > 1 else 1
+    nrows = -(-len(systems) // ncols)
+    fig, axes = new_figure(ncols, nrows, width=4.4, height=3.3)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(systems):]:
+        ax.set_visible(False)
+    by_id = {t.system.id: t for t in tasks if t.noise == 0 and t.subsample == 0 and t.system.source == "ODEBench"}
+    rows = res[(res["method"] == method) & (res["noise"] == 0) & (res["subsample"] == 0)
+               & (res["benchmark"] == "ODEBench")].set_index("system")
+    c = palette(3)
+    for ax, sid in zip(axes, systems):
+        task, row = by_id[sid], rows.loc[sid]
+        ax.plot(task.t_obs, task.y_obs, "o", ms=2.5, color="0.55", label="observed")
+        pred = (equations or {}).get(sid)
+        trees = pred[0] if pred else None
+        y_hat = simulate(trees, task.y_clean[0], task.t, SCORING_SOLVER) if trees is not None else None
+        for j in range(task.dim):
+            ax.plot(task.t, task.y_clean[:, j], "-", color=c[j], lw=1.2, label="true" if j == 0 else None)
+            if y_hat is not None:
+                ax.plot(task.t, y_hat[:, j], "--", color="k", lw=1.1, label="predicted" if j == 0 else None)
+        text = pred[1] if pred else str(row["prediction"])
+        name = task.system.name if len(task.system.name) <= 34 else task.system.name[:33] + "…"
+        ax.set_title(f"#{sid} {name}, R² = {row['r2_reconstruction']:.3f}", fontsize=8, loc="right")
+        ax.set_xlabel("t\n" + _wrap(text, 62), fontsize=7, family="monospace", loc="left")
+        ax.set_ylabel("x(t)")
+    axes[0].legend(fontsize=7, frameon=False, loc="upper right")
+    label_axes(axes)
+    return fig
+
+
+def _wrap(text: str, width: int, max_lines: int = 2) -> str:
+    """Each line of ``text`` cut into at most ``max_lines`` pieces of ``width`` characters (… if longer)."""
+    out = []
+    for line in text.splitlines():
+        pieces = [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        if len(pieces) > max_lines:
+            pieces = pieces[:max_lines]
+            pieces[-1] = pieces[-1][:-1] + "…"
+        out.extend(pieces)
+    return "\n".join(out)
+
+
+def fig_inference_time(timing: pd.DataFrame, main: pd.DataFrame):
+    """Wall time per system: ODEFormer vs SINDy with the paper's search (same tasks, one run) and, for
+    reference, the methods of the main run (all tasks)."""
+    fig, ax = new_figure(1, width=5.0, height=2.8)
+    groups = [(f"{m}\n(timing run)", g["inference_s"].to_numpy()) for m, g in timing.groupby("method", sort=False)]
+    groups += [(f"{m}\n(all tasks)", g["inference_s"].to_numpy()) for m, g in main.groupby("method", sort=False)]
+    rng = np.random.default_rng(0)
+    cols = palette(len(groups))
+    for i, (label, v) in enumerate(groups):
+        ax.scatter(i + 0.12 * rng.standard_normal(len(v)), v, s=6, alpha=0.5, color=cols[i])
+        ax.plot([i - 0.3, i + 0.3], [np.median(v)] * 2, color="k", lw=1.5)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(groups)), [g[0].replace("SINDy (", "SINDy\n(") for g in groups], fontsize=6.5)
+    ax.set_ylabel("inference time per system (s)")
+    ax.set_title("wall time of one fit (black: median), 2 CPU cores")
+    return fig
+
+
+def fig_complexity_chaos(res: pd.DataFrame, chaotic: pd.DataFrame, split: float):
+    """(a) accuracy vs dimension, (b) vs operator count (≤ / > the median), (c) chaotic vs regular ODEBench
+    systems for SINDy and the true equations with constants perturbed by 1 % (all dimensions)."""
+    fig, axes = new_figure(3, width=3.0, height=2.7)
+    axes = axes.ravel()
+    clean = res[(res["noise"] == 0) & (res["subsample"] == 0) & (res["benchmark"] == "ODEBench")]
+    colors = _colors(list(clean["method"].unique()) + list(chaotic["method"].unique()))
+    methods = list(clean["method"].unique())
+    w = 0.8 / len(methods)
+    for panel, (ax, col, labels) in enumerate(((axes[0], "dim", None),
+                                               (axes[1], "ops", [f"≤ {split:g}", f"> {split:g}"]))):
+        df = clean.assign(ops=np.where(clean["n_operators"] <= split, 0, 1))
+        acc = _acc(df, col)
+        cats = sorted(acc[col].unique())
+        for i, method in enumerate(methods):
+            g = acc[acc["method"] == method].set_index(col)["ok"].reindex(cats)
+            ax.bar(np.arange(len(cats)) + (i - (len(methods) - 1) / 2) * w, g.to_numpy(), w, color=colors[method],
+                   label=method)
+        ax.set_xticks(range(len(cats)), labels or [f"D = {int(c)}" for c in cats])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("accuracy (R² > 0.9)")
+        ax.set_xlabel("dimension" if panel == 0 else "operators in the true system")
+    axes[0].legend(fontsize=6.5, frameon=False, loc="upper left")
+    ax = axes[2]
+    cm = chaotic.assign(kind=np.where(chaotic["chaotic"], "chaotic", "regular"))
+    acc = _acc(cm, "kind")
+    ms = list(cm["method"].unique())
+    w = 0.8 / len(ms)
+    for i, method in enumerate(ms):
+        g = acc[acc["method"] == method].set_index("kind")["ok"].reindex(["regular", "chaotic"])
+        ax.bar(np.arange(2) + (i - (len(ms) - 1) / 2) * w, g.to_numpy(), w, color=colors[method], label=method)
+    n_ch = int(cm.loc[cm["chaotic"], "system"].nunique())
+    ax.set_xticks([0, 1], [f"regular ({cm['system'].nunique() - n_ch})", f"chaotic ({n_ch})"])
+    ax.set_ylim(0, 1.05)
+    ax.set_title("all ODEBench dimensions, σ = 0", fontsize=8)
+    ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+    label_axes(axes)
+    return fig
