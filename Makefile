@@ -1,6 +1,6 @@
 # One command per goal; every target bootstraps .venv itself (pip only, no conda).
 #   make figures  - set up, then regenerate every figure, metric and the scorecard (dvc repro)
-#   make test     - set up, then unit tests + every notebook through nbval
+#   make test     - set up, restore data and trained models offline, then unit tests + every notebook through nbval
 #   make lab      - set up (with JupyterLab), then open the notebooks
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SOURCE_DATE_EPOCH := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: setup data figures test unit notebooks lab strip clean-build
+.PHONY: setup data models figures test unit notebooks lab strip clean-build
 
 setup: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 data: setup
 	dvc pull --quiet data.dvc
 
+# Trained checkpoints the notebooks evaluate (cached outputs of the training stages), restored offline.
+models: setup
+	dvc pull --quiet train_odeformer
+
 # Restore what the in-repo DVC store holds (data, trained models), then rerun only what changed.
 # (`dvc repro --pull` is not used: it reports missing cache:false outputs as up to date.)
 figures: data
@@ -35,7 +39,7 @@ test: setup unit notebooks
 unit: data
 	pytest -q tests
 
-notebooks: setup
+notebooks: data models
 	pytest -q --nbval-lax --nbval-current-env notebooks/
 
 lab: setup
