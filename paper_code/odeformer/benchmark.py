@@ -163,7 +163,7 @@ def clean_solution(system: ODESystem, ic: int, n_points: int | None,
     integration failed."""
     key = (system.source, system.id, ic, n_points, settings)
     if key not in _SOLUTIONS:
-        traj = integrate(system.trees, system.init[ic], time_grid(system, n_points), settings)
+        traj = integrate(system.trees, system.init[ic], time_grid(system, n_points), settings, compiled=True)
         if not traj.ok:
             log.warning("system %r IC %d could not be integrated (%s)", system.id, ic, traj.reason)
         _SOLUTIONS[key] = traj.y if traj.ok else None

@@ -6,7 +6,8 @@ through :mod:`paper_code.odeformer.benchmark`.
 
 Quick scale (2 CPU cores): ODEBench systems with D <= 2 (51 of 63, the model's range) and the 7 Strogatz
 systems, 64 evenly spaced points (the quick model's training length; §3 uses 150 of 512), noise σ in
-{0, 0.01, 0.025, 0.05} and subsampling ρ in {0.25, 0.5}; SINDy with the paper's selection protocol on a
+{0, 0.025, 0.05} and subsampling ρ = 0.5 (the paper's two levels); 100 held-out systems of the training
+generator at σ in {0, 0.05} (in-distribution); SINDy with the paper's selection protocol on a
 16-setting grid (:data:`~paper_code.odeformer.sindy.QUICK_GRID`) and, as a stronger variant, the same grid
 selected on the integrated trajectory (:data:`SINDY_TRAJECTORY_GRID`). The
 timing comparison runs the paper's 648-setting SINDy search (:data:`~paper_code.odeformer.sindy.PAPER_GRID`)
@@ -31,7 +32,8 @@ from paper_code.odeformer.odebench import CHAOTIC_IDS, ODEBENCH, STROGATZ, ODESy
 from paper_code.odeformer.sindy import PAPER_GRID, QUICK_GRID, SINDyGrid
 
 __all__ = ["EvalSettings", "EVAL", "SINDY_TRAJECTORY_GRID", "CheckpointMissingError", "load_method",
-           "sindy_methods", "METHOD_KEYS", "pretty", "example_systems", "example_predictions", "bootstrap_retention_diff", "evaluation_systems", "benchmark_tasks", "run_main", "run_candidate_sweep", "PerturbedTruthMethod",
+           "sindy_methods", "METHOD_KEYS", "pretty", "example_systems", "example_predictions", "bootstrap_retention_diff",
+           "GeneratedSystem", "held_out_systems", "run_in_distribution", "in_distribution_metrics", "evaluation_systems", "benchmark_tasks", "run_main", "run_candidate_sweep", "PerturbedTruthMethod",
            "run_chaotic", "run_timing", "main_metrics", "sweep_metrics", "chaotic_metrics", "timing_metrics"]
 
 
@@ -55,17 +57,19 @@ class EvalSettings:
     sindy_variant_grid: SINDyGrid | None   # "SINDy (trajectory selection)"; None: not run
     timing_grid: SINDyGrid                 # the SINDy search timed against ODEFormer
     timing_systems: int                    # systems in the timing comparison
+    in_distribution_systems: int = 100     # held-out generated systems
     perturbation: float = 0.01             # relative constant error of the "truth ± 1 %" probe
     seed: int = 0
 
 
 EVAL: dict[str, EvalSettings] = {
-    "quick": EvalSettings(n_points=64, noise_levels=(0.0, 0.01, 0.025, 0.05), subsample_fractions=(0.25, 0.5),
-                          max_dim=2, sweep_ks=(1, 2, 4, 8, 16), sindy_grid=QUICK_GRID, sindy_variant_grid=SINDY_TRAJECTORY_GRID,
-                          timing_grid=PAPER_GRID, timing_systems=4),
+    "quick": EvalSettings(n_points=64, noise_levels=(0.0, 0.025, 0.05), subsample_fractions=(0.5,),
+                          max_dim=2, sweep_ks=(1, 2, 4, 8, 16), sindy_grid=QUICK_GRID,
+                          sindy_variant_grid=SINDY_TRAJECTORY_GRID, timing_grid=PAPER_GRID, timing_systems=4),
     "paper": EvalSettings(n_points=150, noise_levels=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05),
                           subsample_fractions=(0.25, 0.5), max_dim=None, sweep_ks=(1, 2, 5, 10, 20, 50),
-                          sindy_grid=PAPER_GRID, sindy_variant_grid=SINDY_TRAJECTORY_GRID, timing_grid=PAPER_GRID, timing_systems=20),
+                          sindy_grid=PAPER_GRID, sindy_variant_grid=SINDY_TRAJECTORY_GRID,
+                          timing_grid=PAPER_GRID, timing_systems=20, in_distribution_systems=500),
 }
 
 
@@ -346,3 +350,60 @@ def bootstrap_retention_diff(res: pd.DataFrame, ev: EvalSettings, a: str = "ODEF
     point = (full[0][1] / full[0][0] if full[0][0] else np.nan) - (full[1][1] / full[1][0] if full[1][0] else np.nan)
     return {"noise_retention_diff": float(point), "noise_retention_diff_ci_low": float(np.quantile(d, 0.05)),
             "noise_retention_diff_ci_high": float(np.quantile(d, 0.95)), "noise_retention_boot_valid": len(d) / n_boot}
+
+
+# --------------------------------------------------------------------------- in-distribution
+@dataclasses.dataclass(frozen=True)
+class GeneratedSystem(ODESystem):
+    """A system drawn from the training generator (held out by its seed), as a benchmark system."""
+
+    generated: tuple = dataclasses.field(default=(), compare=False, repr=False)
+
+    @property
+    def trees(self) -> tuple:  # type: ignore[override]
+        return self.generated
+
+
+def held_out_systems(cfg: OdeformerConfig, n: int, seed: int = 0) -> list[GeneratedSystem]:
+    """``n`` clean systems from the training generator with a seed stream disjoint from the training cache
+    (``[cfg.seed, 0x0DE, chunk]`` there, ``[seed, 0x7E57]`` here). IC 1 is the generated trajectory's first
+    state, IC 2 a fresh ``N(0, 1)^D`` draw (the in-domain generalisation of brief §5)."""
+    from paper_code.odeformer.generator import sample_example
+    from paper_code.odeformer.train import generator_config
+
+    gen = generator_config(cfg, corrupted=False)
+    rng = np.random.default_rng([seed, 0x7E57])
+    out = []
+    for i in range(n):
+        ex = sample_example(rng, gen)
+        trees = tuple(ex.system)
+        x2 = rng.standard_normal(len(trees))
+        out.append(GeneratedSystem(f"gen{i:03d}", f"generated system {i}", tuple(t.infix() for t in trees), (),
+                                   (tuple(map(float, ex.y_clean[0])), tuple(map(float, x2))), source="generated",
+                                   generated=trees))
+    return out
+
+
+def run_in_distribution(method: OdeformerMethod, cfg: OdeformerConfig, ev: EvalSettings,
+                        progress: bool = False) -> pd.DataFrame:
+    """ODEFormer (sampling and greedy) and SINDy on held-out generated systems, at σ = 0 and the largest σ."""
+    systems = held_out_systems(cfg, ev.in_distribution_systems, ev.seed)
+    tasks = B.prepare_tasks(systems, (0.0, max(ev.noise_levels)), (0.0,), ev.n_points, ev.seed)
+    greedy = dataclasses.replace(method, temperature=0.0, n_candidates=1, name="ODEFormer (greedy)")
+    res = B.run_benchmark([method, greedy, sindy_methods(ev)[0]], tasks, progress=progress)
+    res["benchmark"] = "ODEBench"  # so the shared metric helpers apply (one benchmark here)
+    return res
+
+
+def in_distribution_metrics(res: pd.DataFrame, ev: EvalSettings) -> dict[str, Any]:
+    sig = max(ev.noise_levels)
+    out: dict[str, Any] = {"indist_n_systems": int(res["system"].nunique())}
+    for name, key in (("ODEFormer", "odeformer"), ("ODEFormer (greedy)", "greedy"), ("SINDy", "sindy")):
+        m = res[res["method"] == name]
+        out[f"indist_{key}_recon_clean"] = _acc(m[m["noise"] == 0])
+        out[f"indist_{key}_recon_noisy"] = _acc(m[m["noise"] == sig])
+        out[f"indist_{key}_gen_clean"] = _acc(m[m["noise"] == 0], "r2_generalization")
+    out["indist_sampling_minus_greedy"] = out["indist_odeformer_recon_clean"] - out["indist_greedy_recon_clean"]
+    boot = bootstrap_retention_diff(res, ev)
+    out.update({f"indist_{k}": v for k, v in boot.items()})
+    return out
