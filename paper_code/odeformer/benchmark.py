@@ -50,6 +50,7 @@ __all__ = [
     "prepare_tasks",
     "RESULT_COLUMNS",
     "BenchmarkResult",
+    "score_task",
     "run_benchmark",
     "accuracy_table",
     "accuracy_vs_noise",
@@ -239,7 +240,10 @@ RESULT_COLUMNS: tuple[str, ...] = (
 BenchmarkResult: TypeAlias = pd.DataFrame
 
 
-def _score_task(pred: Prediction, task: Task, settings: SolverSettings) -> tuple[float, float, str | None]:
+def score_task(pred: Prediction, task: Task, settings: SolverSettings = SCORING_SOLVER
+               ) -> tuple[float, float, str | None]:
+    """``(reconstruction R², generalisation R², error)`` of a prediction on a task (§5); generalisation is
+    NaN without a second initial condition, ``error`` names a failed integration or a wrong dimension."""
     if len(pred) != task.dim:
         return 0.0, 0.0, f"prediction has {len(pred)} components, system has {task.dim}"
     y_rec = simulate(pred, task.y_clean[0], task.t, settings)
@@ -271,7 +275,7 @@ def run_benchmark(methods: Sequence[Method], tasks: Sequence[Task], *, max_dim: 
             try:
                 pred = tuple(method.fit(task.t_obs.copy(), task.y_obs.copy()))
                 elapsed = time.perf_counter() - start
-                rec, gen, error = _score_task(pred, task, settings)
+                rec, gen, error = score_task(pred, task, settings)
             except Exception as err:  # noqa: BLE001 — a failing method is a result, not a crash
                 elapsed = time.perf_counter() - start
                 rec, gen, error = 0.0, (0.0 if task.y_gen is not None else float("nan")), \

@@ -31,10 +31,11 @@ from paper_code.odeformer.inference import OdeformerMethod, candidate_sweep
 from paper_code.odeformer.odebench import CHAOTIC_IDS, ODEBENCH, STROGATZ, ODESystem
 from paper_code.odeformer.sindy import PAPER_GRID, QUICK_GRID, SINDyGrid
 
-__all__ = ["EvalSettings", "EVAL", "SINDY_TRAJECTORY_GRID", "CheckpointMissingError", "load_method",
-           "sindy_methods", "METHOD_KEYS", "pretty", "example_systems", "example_predictions", "bootstrap_retention_diff",
-           "GeneratedSystem", "held_out_systems", "run_in_distribution", "in_distribution_metrics", "evaluation_systems", "benchmark_tasks", "run_main", "run_candidate_sweep", "PerturbedTruthMethod",
-           "run_chaotic", "run_timing", "main_metrics", "sweep_metrics", "chaotic_metrics", "timing_metrics"]
+__all__ = ["EvalSettings", "EVAL", "SINDY_TRAJECTORY_GRID", "CheckpointMissingError", "load_method", "training_stats",
+           "sindy_methods", "METHOD_KEYS", "evaluation_systems", "benchmark_tasks", "run_main", "run_candidate_sweep",
+           "PerturbedTruthMethod", "run_chaotic", "run_timing", "GeneratedSystem", "held_out_systems",
+           "run_in_distribution", "main_metrics", "sweep_metrics", "chaotic_metrics", "timing_metrics",
+           "in_distribution_metrics", "bootstrap_retention_diff", "pretty", "example_systems", "example_predictions"]
 
 
 #: The same 16 settings as :data:`~paper_code.odeformer.sindy.QUICK_GRID` (the paper's protocol: finite
@@ -79,8 +80,6 @@ class CheckpointMissingError(FileNotFoundError):
 
 def load_method(cfg: OdeformerConfig, checkpoint: str | Path | None = None, **kw: Any) -> OdeformerMethod:
     """The trained model wrapped as a benchmark method with the config's decoding settings."""
-    import torch
-
     from paper_code.odeformer.train import load_model
 
     path = Path(checkpoint or cfg.checkpoint_path)
@@ -97,11 +96,25 @@ def load_method(cfg: OdeformerConfig, checkpoint: str | Path | None = None, **kw
         raise CheckpointMissingError(
             f"{path} does not match the {cfg.d_model}-wide, {cfg.enc_layers}+{cfg.dec_layers}-layer model of "
             f"this config (was it trained at another scale?): {str(err).splitlines()[0]}") from err
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     opts = dict(n_candidates=cfg.n_candidates, temperature=cfg.temperature, beam_size=cfg.beam_size,
                 max_bag=cfg.max_bag, seed=cfg.seed)
     opts.update(kw)
     return OdeformerMethod(model, vocabs, **opts)
+
+
+def training_stats(cfg: OdeformerConfig) -> dict[str, Any]:
+    """The training run's figures (parameters, steps, samples/s, minutes, final loss, generation rate), read
+    from the stats file the training stage writes next to the checkpoint."""
+    import json
+
+    from paper_code.odeformer.train import stats_path
+
+    path = Path(cfg.checkpoint_path)
+    stats = json.loads(stats_path(path if path.is_absolute() else REPO_ROOT / path).read_text())
+    return {"train_n_params": stats["n_params"], "train_steps": stats["steps"],
+            "train_samples_per_s": stats["samples_per_s"], "train_minutes": stats["wall_time_s"] / 60,
+            "train_final_loss": stats["final_loss_mean_last10"],
+            "generation_examples_per_s": stats["generation_examples_per_s"]}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -139,36 +152,29 @@ def run_candidate_sweep(method: OdeformerMethod, tasks: Sequence[B.Task], ks: Se
 
 
 @dataclasses.dataclass
-class PerturbedTruthMethod:
-    """The true equations with every constant multiplied by ``1 + rel·ε``, ``ε ~ N(0, 1)`` (seeded per
-    system): an almost perfect prediction, to show what trajectory R² does to chaotic systems (§3 (iv))."""
+class PerturbedTruthMethod(B.OracleMethod):
+    """The oracle with every constant of the true equations multiplied by ``1 + rel·ε``, ``ε ~ N(0, 1)``
+    (seeded per system): an almost perfect prediction, to show what trajectory R² does to chaotic systems
+    (§3 (iv))."""
 
-    systems: Sequence[ODESystem]
     rel: float = 0.01
     seed: int = 0
     name: str = "truth ± 1 %"
 
     def __post_init__(self) -> None:
-        self._by_obs: dict[bytes, tuple] = {}
+        self._by_obs = {t.y_obs.tobytes(): self._perturbed(t.system) for t in self.tasks}
 
-    def prepare(self, tasks: Sequence[B.Task]) -> None:
-        for task in tasks:
-            rng = np.random.default_rng([self.seed, zlib.crc32(f"{task.system.source}/{task.system.id}".encode())])
-            trees = tuple(tr.with_constants(np.asarray(tr.constants()) * (1 + self.rel * rng.standard_normal(
-                len(tr.constants())))) for tr in task.system.trees)
-            self._by_obs[np.asarray(task.y_obs, dtype=float).tobytes()] = trees
-
-    def fit(self, t: np.ndarray, y: np.ndarray) -> tuple:
-        return self._by_obs[np.asarray(y, dtype=float).tobytes()]
+    def _perturbed(self, system: ODESystem) -> tuple:
+        rng = np.random.default_rng([self.seed, zlib.crc32(f"{system.source}/{system.id}".encode())])
+        return tuple(tr.with_constants(np.asarray(tr.constants()) * (1 + self.rel * rng.standard_normal(
+            len(tr.constants())))) for tr in system.trees)
 
 
 def run_chaotic(ev: EvalSettings, sindy: B.Method, progress: bool = False) -> pd.DataFrame:
-    # (sindy: the paper-protocol SINDy of the main run)
-    """Clean tasks of every ODEBench system (all dimensions): SINDy and the perturbed truth. Chaotic
+    """Clean tasks of every ODEBench system (all dimensions): ``sindy`` and the perturbed truth. Chaotic
     systems need D = 3, beyond the quick model, so ODEFormer is not part of this run at quick scale."""
     tasks = B.prepare_tasks(ODEBENCH, (0.0,), (0.0,), ev.n_points, ev.seed)
-    truth = PerturbedTruthMethod(ODEBENCH, ev.perturbation, ev.seed)
-    truth.prepare(tasks)
+    truth = PerturbedTruthMethod(tasks, rel=ev.perturbation, seed=ev.seed)
     return B.run_benchmark([truth, sindy], tasks, progress=progress)
 
 
@@ -223,8 +229,8 @@ def main_metrics(res: pd.DataFrame, ev: EvalSettings) -> dict[str, Any]:
             g = clean[clean["r2_generalization"].notna()]
             out[f"{tag}_recon_on_gen_rows"] = _acc(g)
         ob = m[(m["benchmark"] == "ODEBench") & (m["noise"] == 0) & (m["subsample"] == 0)]
-        r0, rs = _acc(m[(m["benchmark"] == "ODEBench") & (m["noise"] == 0) & (m["subsample"] == 0)]), \
-            _acc(m[(m["benchmark"] == "ODEBench") & (m["noise"] == sig_max) & (m["subsample"] == 0)])
+        r0 = _acc(ob)
+        rs = _acc(m[(m["benchmark"] == "ODEBench") & (m["noise"] == sig_max) & (m["subsample"] == 0)])
         out[f"{key}_noise_retention"] = rs / r0 if r0 > 0 else float("nan")
         out[f"{key}_recon_by_dim"] = {int(d): _acc(ob[ob["dim"] == d]) for d in sorted(ob["dim"].unique())}
         med = float(ob["n_operators"].median())
@@ -326,12 +332,12 @@ def example_predictions(method: OdeformerMethod, tasks: Sequence[B.Task], ids: S
 
 
 def bootstrap_retention_diff(res: pd.DataFrame, ev: EvalSettings, a: str = "ODEFormer", b: str = "SINDy",
-                             n_boot: int = 2000) -> dict[str, float]:
+                             n_boot: int = 2000, benchmark: str = "ODEBench") -> dict[str, float]:
     """Noise retention (ODEBench reconstruction accuracy at the largest σ / at σ = 0) of ``a`` minus that of
     ``b``, with a 90 % bootstrap interval over systems (systems resampled with replacement, the same draw
     for both methods; a resample where a method recovers nothing at σ = 0 has no retention and is skipped)."""
     sig = max(ev.noise_levels)
-    ob = res[(res["benchmark"] == "ODEBench") & (res["subsample"] == 0) & res["noise"].isin([0.0, sig])]
+    ob = res[(res["benchmark"] == benchmark) & (res["subsample"] == 0) & res["noise"].isin([0.0, sig])]
     ok = (ob.assign(ok=ob["r2_reconstruction"] > B.ACCURACY_THRESHOLD)
           .pivot_table(index="system", columns=["method", "noise"], values="ok", aggfunc="first"))
     mats = {m: ok[m].to_numpy(dtype=float) for m in (a, b)}  # (systems, [σ=0, σ=max])
@@ -391,7 +397,7 @@ def run_in_distribution(method: OdeformerMethod, cfg: OdeformerConfig, ev: EvalS
     tasks = B.prepare_tasks(systems, (0.0, max(ev.noise_levels)), (0.0,), ev.n_points, ev.seed)
     greedy = dataclasses.replace(method, temperature=0.0, n_candidates=1, name="ODEFormer (greedy)")
     res = B.run_benchmark([method, greedy, sindy_methods(ev)[0]], tasks, progress=progress)
-    res["benchmark"] = "ODEBench"  # so the shared metric helpers apply (one benchmark here)
+    res["benchmark"] = "generated"
     return res
 
 
@@ -404,6 +410,6 @@ def in_distribution_metrics(res: pd.DataFrame, ev: EvalSettings) -> dict[str, An
         out[f"indist_{key}_recon_noisy"] = _acc(m[m["noise"] == sig])
         out[f"indist_{key}_gen_clean"] = _acc(m[m["noise"] == 0], "r2_generalization")
     out["indist_sampling_minus_greedy"] = out["indist_odeformer_recon_clean"] - out["indist_greedy_recon_clean"]
-    boot = bootstrap_retention_diff(res, ev)
+    boot = bootstrap_retention_diff(res, ev, benchmark="generated")
     out.update({f"indist_{k}": v for k, v in boot.items()})
     return out

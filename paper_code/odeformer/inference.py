@@ -33,8 +33,8 @@ import pandas as pd
 import scipy.optimize
 import torch
 
-from paper_code.odeformer.integrate import SolverSettings, integrate
-from paper_code.odeformer.scoring import trajectory_r2
+from paper_code.odeformer.integrate import SolverSettings
+from paper_code.odeformer.scoring import simulate, trajectory_r2
 from paper_code.symbolic.embedder import tokenize_points
 from paper_code.symbolic.encoding import decode_system
 from paper_code.symbolic.expressions import Node, const, op
@@ -117,11 +117,8 @@ def _is_system(pred: Sequence[Node] | None, dim: int) -> bool:
 
 
 def _observed_r2(system: Sequence[Node], t: np.ndarray, y: np.ndarray, settings: SolverSettings) -> float:
-    try:
-        traj = integrate(system, y[0], t, settings, compiled=True)
-    except ValueError:
-        return 0.0
-    return trajectory_r2(y, traj.y if traj.ok else None)
+    """R² of the system integrated from the first observed state against the observation."""
+    return trajectory_r2(y, simulate(system, y[0], t, settings))
 
 
 @dataclass
@@ -268,8 +265,7 @@ def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int],
     """
     from tqdm.auto import tqdm
 
-    from paper_code.odeformer.benchmark import _score_task
-    from paper_code.odeformer.scoring import SCORING_SOLVER
+    from paper_code.odeformer.benchmark import score_task
 
     if max(ks) > method.n_candidates or min(ks) < 1:
         raise ValueError(f"ks must lie in 1..n_candidates={method.n_candidates}, got {list(ks)}")
@@ -285,7 +281,7 @@ def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int],
                 best = pool[0]  # cands are ranked, so the first one in the pool is the best of the first k
                 key = id(best)
                 if key not in scored:
-                    scored[key] = _score_task(best.system, task, SCORING_SOLVER)[:2]
+                    scored[key] = score_task(best.system, task)[:2]
                 rec, gen = scored[key]
             rows.append({"system": task.system.id, "noise": task.noise, "k": k,
                          "r2_reconstruction": rec, "r2_generalization": gen})

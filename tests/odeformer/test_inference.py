@@ -183,9 +183,7 @@ def test_checkpoint_of_another_size_is_refused(tmp_path, tiny_model):
 def test_perturbed_truth_is_seeded_and_small():
     systems = [odebench_system(3), odebench_system(24)]
     tasks = prepare_tasks(systems, n_points=64)
-    a, b = X.PerturbedTruthMethod(systems, 0.01), X.PerturbedTruthMethod(systems, 0.01)
-    a.prepare(tasks)
-    b.prepare(tasks)
+    a, b = X.PerturbedTruthMethod(tasks, rel=0.01), X.PerturbedTruthMethod(tasks, rel=0.01)
     for task in tasks:
         pa, pb = a.fit(task.t_obs, task.y_obs), b.fit(task.t_obs, task.y_obs)
         assert [t.infix() for t in pa] == [t.infix() for t in pb]
