@@ -19,7 +19,8 @@ import tracemalloc
 
 import numpy as np
 
-from paper_code.langevin import integrate_pspin, power_laws
+from paper_code.langevin.dmft import integrate_pspin
+from paper_code.langevin.schedules import power_laws
 
 
 def run(n_steps: int, batch: int, h: float = 0.1) -> tuple[float, float, float]:

@@ -1,11 +1,19 @@
-"""Typed, validated configuration presets: one ``quick`` and one ``paper`` per paper.
+"""Validated configuration dataclasses, and the ``quick`` / ``paper`` presets of every paper.
+
+Every config-like dataclass of the project (model and generator settings, training
+loops, teacher-student and solver set-ups, the paper presets) derives from
+:class:`Validated` and declares its fields with :func:`param` (default, one-line
+doc, valid range or choices). Construction coerces and checks every field, then
+runs the class's cross-field :meth:`Validated.validate`; a bad value raises a
+one-line :class:`ConfigError` naming ``<ClassName>.<key>`` and what is valid::
+
+    >>> Seq2SeqConfig(dropout=5.0)
+    ConfigError: Seq2SeqConfig.dropout: 5.0 is out of range; valid: >= 0 and < 1
 
 Each paper package defines a frozen dataclass deriving from :class:`PaperConfig`
-whose fields are declared with :func:`param` (default, one-line doc, and the
-valid range or choices), plus a ``PRESETS = {"quick": ..., "paper": ...}``
+(errors name ``<paper>.<key>``) plus a ``PRESETS = {"quick": ..., "paper": ...}``
 table. ``params.yaml`` picks a preset per paper (``scale:``) and may override
-single fields; anything unknown or out of range fails at once with a one-line
-:class:`ConfigError` naming the key and what would be valid.
+single fields; anything unknown or out of range fails at once.
 
     >>> cfg = resolve_config("lr_schedule_langevin", "quick", {"seed": 3})
 """
@@ -13,13 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import importlib
 import math
+import numbers
+import os
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import yaml
 
@@ -27,8 +38,10 @@ from paper_code.common import paths
 
 __all__ = [
     "ConfigError",
+    "Validated",
     "PaperConfig",
     "param",
+    "REQUIRED",
     "resolve_config",
     "load_params_section",
     "config_from_params",
@@ -51,6 +64,11 @@ PAPER_PACKAGES: dict[str, str] = {
 
 SCALE_KEY = "scale"
 
+#: ``param(REQUIRED, ...)`` declares a field without a default (it must be given on construction).
+REQUIRED: Any = dataclasses.MISSING
+
+_V = TypeVar("_V", bound="Validated")
+
 
 class ConfigError(ValueError):
     """A bad configuration key or value; the message is one line and says what is valid."""
@@ -66,14 +84,20 @@ def param(
     lt: float | None = None,
     choices: tuple[Any, ...] | None = None,
     min_len: int | None = None,
+    **extra: Any,
 ) -> Any:
     """Declare a config field with its documentation and valid range.
 
-    Bounds apply to the value, or to every element of a tuple-valued field.
+    Bounds and ``choices`` apply to the value, or to every scalar element of a tuple-valued field
+    (nested tuples included; numeric bounds skip non-numeric elements); ``min_len`` applies to the
+    outermost tuple. ``default=REQUIRED`` makes the field mandatory. ``extra`` keywords are stored
+    in the field's metadata as they are (e.g. ``stage="train"``: which pipeline stage reads the field).
     """
-    meta = {"doc": doc, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices, "min_len": min_len}
+    meta = {"doc": doc, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices, "min_len": min_len, **extra}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple for sequence-valued config fields (configs are frozen)")
+    if default is REQUIRED:
+        return dataclasses.field(metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -81,8 +105,14 @@ def _describe_bounds(meta: Mapping[str, Any]) -> str:
     parts = []
     for key, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
         if meta.get(key) is not None:
-            parts.append(f"{sym} {meta[key]}")
+            parts.append(f"{sym} {meta[key]:g}" if isinstance(meta[key], float) else f"{sym} {meta[key]}")
     return " and ".join(parts)
+
+
+def _type_name(annotation: Any) -> str:
+    if annotation is type(None):
+        return "None"
+    return getattr(annotation, "__name__", None) or str(annotation)
 
 
 def _coerce_scalar(where: str, value: Any, kind: type) -> Any:
@@ -91,13 +121,14 @@ def _coerce_scalar(where: str, value: Any, kind: type) -> Any:
             return value
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
     if kind is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-            isinstance(value, float) and not value.is_integer()
+        # numpy integers count; a float is accepted only when it is whole (YAML writes 1e3 as a float)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
+            not isinstance(value, numbers.Integral) and not float(value).is_integer()
         ):
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         return int(value)
     if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
         value = float(value)
         if not math.isfinite(value):
@@ -107,6 +138,12 @@ def _coerce_scalar(where: str, value: Any, kind: type) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
+    if isinstance(kind, type):  # a nested config, a Path, ...: taken as it is if it has the right type
+        if isinstance(value, kind):
+            return value
+        if issubclass(kind, Validated) and isinstance(value, Mapping):  # e.g. read back from to_dict()
+            return kind.from_dict(value)
+        raise ConfigError(f"{where}: expected a {kind.__name__}, got {value!r}")
     raise TypeError(f"{where}: unsupported config field type {kind!r}")
 
 
@@ -126,76 +163,157 @@ def _check_bounds(where: str, value: Any, meta: Mapping[str, Any]) -> None:
             raise ConfigError(f"{where}: {value!r} is out of range; valid: {_describe_bounds(meta)}")
 
 
+def _matches(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` already has the type ``annotation`` names (to pick a member of a union)."""
+    origin = typing.get_origin(annotation)
+    if origin is tuple:
+        return isinstance(value, (list, tuple)) and not isinstance(value, (str, bytes))
+    if annotation is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return isinstance(annotation, type) and isinstance(value, annotation)
+
+
 def _coerce(where: str, value: Any, annotation: Any, meta: Mapping[str, Any]) -> Any:
+    """Check ``value`` against the field type ``annotation`` and the bounds in ``meta``; return it coerced."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if annotation is Any:
+        return value
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not a valid choice; valid: {', '.join(map(repr, args))}")
+        return value
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        if len(inner) != 1:
-            raise TypeError(f"{where}: unsupported union annotation {annotation!r}")
-        return _coerce(where, value, inner[0], meta)
+        if len(inner) == 1:
+            return _coerce(where, value, inner[0], meta)
+        for member in inner:
+            if _matches(value, member):
+                return _coerce(where, value, member, meta)
+        names = " or ".join(_type_name(a) for a in args)
+        raise ConfigError(f"{where}: expected {names}, got {value!r}")
     if origin is tuple:
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
-        elem = args[0] if args else Any
-        out = tuple(_coerce(f"{where}[{i}]", v, elem, meta) for i, v in enumerate(value))
+        elem_meta = {k: v for k, v in meta.items() if k != "min_len"}
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            elem = args[0] if args else Any
+            out = tuple(_coerce(f"{where}[{i}]", v, elem, elem_meta) for i, v in enumerate(value))
+        else:  # fixed length, one type per position: tuple[str, float]
+            if len(value) != len(args):
+                raise ConfigError(f"{where}: expected {len(args)} entries, got {len(value)} in {value!r}")
+            out = tuple(_coerce(f"{where}[{i}]", v, a, elem_meta) for i, (v, a) in enumerate(zip(value, args)))
         if meta.get("min_len") is not None and len(out) < meta["min_len"]:
             raise ConfigError(f"{where}: expected at least {meta['min_len']} entries, got {len(out)}")
         return out
-    if annotation is Any:
-        return value
     value = _coerce_scalar(where, value, annotation)
     _check_bounds(where, value, meta)
     return value
 
 
+@functools.cache
+def _field_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+class Validated:
+    """Base of every config dataclass: fields are coerced and checked on construction.
+
+    Subclasses are dataclasses (frozen or not) whose fields are declared with :func:`param`.
+    Construction coerces each field to its annotated type (``int``, ``float``, ``bool``, ``str``,
+    ``Literal``, ``Optional``/unions, ``tuple[...]``, nested configs or any other class by
+    ``isinstance``), checks its bounds and choices, then calls :meth:`validate` for cross-field
+    rules. Every failure is a one-line :class:`ConfigError` starting ``<ClassName>.<key>:``.
+    A subclass that needs its own ``__post_init__`` (derived caches) calls ``super().__post_init__()``
+    first. Fields with ``init=False`` are derived state: they are not checked, listed or replaced.
+    """
+
+    def __post_init__(self) -> None:
+        types_ = _field_types(type(self))
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.init:
+                value = _coerce(self._where(f.name), getattr(self, f.name), types_[f.name], f.metadata)
+                object.__setattr__(self, f.name, value)
+        self.validate()
+
+    @classmethod
+    def config_name(cls) -> str:
+        """The prefix of error messages: the class name (a paper's folder name for :class:`PaperConfig`)."""
+        return cls.__name__
+
+    def _where(self, key: str) -> str:
+        return f"{self.config_name()}.{key}"
+
+    def validate(self) -> None:
+        """Cross-field checks; subclasses call :meth:`fail` with a one-line message."""
+
+    def fail(self, key: str, message: str) -> typing.NoReturn:
+        raise ConfigError(f"{self._where(key)}: {message}")
+
+    @classmethod
+    def _keys(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (tuples as lists, nested configs as dicts, paths as strings), e.g. for JSON."""
+        return {key: _plain(getattr(self, key)) for key in self._keys()}
+
+    @classmethod
+    def field_docs(cls) -> dict[str, str]:
+        return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls: type[_V], data: Mapping[str, Any]) -> _V:
+        """The config built from ``data`` (e.g. :meth:`to_dict`'s output); unknown keys raise."""
+        cls._check_keys(data)
+        return cls(**data)
+
+    @classmethod
+    def _check_keys(cls, data: Mapping[str, Any]) -> None:
+        valid = cls._keys()
+        for key in data:
+            if key not in valid:
+                hint = difflib.get_close_matches(str(key), valid, n=1)
+                did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ConfigError(
+                    f"{cls.config_name()}: unknown key {key!r}{did_you_mean}; valid keys: {', '.join(valid)}"
+                )
+
+    def replace(self: _V, overrides: Mapping[str, Any] | None = None, /, **changes: Any) -> _V:
+        """A validated copy with ``overrides`` (a mapping) and ``changes`` applied; unknown keys raise."""
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ConfigError(f"{self.config_name()}: overrides must be a mapping of key: value, got {overrides!r}")
+        changes = {**(overrides or {}), **changes}
+        self._check_keys(changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Validated):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
-class PaperConfig:
-    """Base class of every paper's config. Fields are validated on construction."""
+class PaperConfig(Validated):
+    """Base class of every paper's config; errors name ``<paper>.<key>``."""
 
     #: Set by subclasses: the paper folder name, used in error messages.
     PAPER: ClassVar[str] = "paper"
 
     seed: int = param(0, "master random seed; every stochastic piece derives from it", ge=0)
 
-    def __post_init__(self) -> None:
-        hints = typing.get_type_hints(type(self))
-        for f in dataclasses.fields(self):
-            where = f"{self.PAPER}.{f.name}"
-            value = _coerce(where, getattr(self, f.name), hints[f.name], f.metadata)
-            object.__setattr__(self, f.name, value)
-        self.validate()
-
-    def validate(self) -> None:
-        """Cross-field checks; subclasses raise :class:`ConfigError` with a one-line message."""
-
-    def fail(self, key: str, message: str) -> None:
-        raise ConfigError(f"{self.PAPER}.{key}: {message}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
     @classmethod
-    def field_docs(cls) -> dict[str, str]:
-        return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls)}
-
-    def replace(self, overrides: Mapping[str, Any]) -> PaperConfig:
-        """A copy with ``overrides`` applied; unknown keys raise :class:`ConfigError`."""
-        valid = [f.name for f in dataclasses.fields(self)]
-        for key in overrides:
-            if key not in valid:
-                hint = difflib.get_close_matches(str(key), valid, n=1)
-                did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise ConfigError(
-                    f"{self.PAPER}: unknown key {key!r}{did_you_mean}; valid keys: {', '.join(valid)}"
-                )
-        return dataclasses.replace(self, **dict(overrides))
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    def config_name(cls) -> str:
+        return cls.PAPER
 
 
 def presets_for(paper: str) -> Mapping[str, PaperConfig]:

@@ -52,7 +52,8 @@ def choose_device(spec: str | torch.device = "auto") -> torch.device:
         if m.group(1) is not None:
             index, count = int(m.group(1)), torch.cuda.device_count()
             if index >= count:
-                raise ValueError(f"device {spec!r} requested but only {count} CUDA device(s) exist (valid: cuda:0..cuda:{count - 1})")
+                raise ValueError(f"device {spec!r} requested but only {count} CUDA device(s) exist "
+                                 f"(valid: cuda:0..cuda:{count - 1})")
         return torch.device(s)
     if s == "mps":
         mps = getattr(torch.backends, "mps", None)

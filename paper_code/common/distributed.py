@@ -107,7 +107,8 @@ def init_distributed(
     local_rank = _env_int("LOCAL_RANK") if "LOCAL_RANK" in os.environ else 0
     use_cuda = torch.cuda.is_available() and device in ("auto", "cuda")
     if device not in ("auto", "cuda", "cpu"):
-        raise ValueError(f"init_distributed(device={device!r}): use 'auto', 'cuda' or 'cpu' (the GPU index comes from LOCAL_RANK)")
+        raise ValueError(f"init_distributed(device={device!r}): use 'auto', 'cuda' or 'cpu' "
+                         "(the GPU index comes from LOCAL_RANK)")
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError("init_distributed(device='cuda') but CUDA is not available; use 'auto' or 'cpu'")
     if use_cuda:

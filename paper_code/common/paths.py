@@ -33,5 +33,15 @@ def metrics_path(paper: str, root: Path | None = None) -> Path:
     return (root or output_root()) / METRICS / f"{paper}.json"
 
 
+def report_dir(paper: str, root: Path | None = None) -> Path:
+    """``reports/notebooks/<paper>/``: the executed notebook and its resolved ``config.json``."""
+    return (root or output_root()) / "reports" / "notebooks" / paper
+
+
+def timings_path(paper: str, root: Path | None = None) -> Path:
+    """``timings/<paper>.json`` (run times, machine); the runner publishes it to ``build/timings/``."""
+    return (root or output_root()) / "timings" / f"{paper}.json"
+
+
 def params_path() -> Path:
     return REPO_ROOT / "params.yaml"

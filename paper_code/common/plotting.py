@@ -1,7 +1,9 @@
 """One plotting style for every figure: seaborn, colour-blind palette, print-readable.
 
 Call :func:`use_style` once (the notebook session does it). Figures are saved by
-:mod:`paper_code.common.outputs`, named after the paper figure they regenerate.
+:mod:`paper_code.common.outputs` (PNG at ``outputs.PNG_DPI`` plus a PDF), named
+after the paper figure they regenerate; notebooks show them at the screen
+resolution ``DPI``.
 """
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-__all__ = ["use_style", "palette", "new_figure", "label_axes"]
+from paper_code.common.outputs import PNG_DPI
+
+__all__ = ["use_style", "palette", "new_figure", "label_axes", "show_inline"]
 
 PALETTE = "colorblind"
-DPI = 110
+DPI = 110  # on screen and in the executed notebooks
 
 RC = {
     "figure.dpi": DPI,
-    "savefig.dpi": DPI,
+    "savefig.dpi": PNG_DPI,
     "savefig.bbox": "tight",
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -58,4 +62,23 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.6, height: fl
 def label_axes(axes: Sequence, start: str = "a") -> None:
     """Panel letters (a), (b), ... in the top-left corner of each axis."""
     for i, ax in enumerate(axes):
-        ax.text(-0.02, 1.02, f"({chr(ord(start) + i)})", transform=ax.transAxes, fontweight="bold", va="bottom", ha="right")
+        ax.text(-0.02, 1.02, f"({chr(ord(start) + i)})", transform=ax.transAxes, fontweight="bold", va="bottom",
+                ha="right")
+
+
+def show_inline(fig) -> None:
+    """Display ``fig`` once in the running notebook (nothing outside a Jupyter kernel), then close it.
+
+    Closing it keeps the inline backend from showing it a second time at the end of the cell.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # IPython is optional outside notebooks
+        shell = None
+    else:
+        shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import display
+
+        display(fig)
+    plt.close(fig)

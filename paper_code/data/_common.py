@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 
 SPLITS: tuple[str, ...] = ("train", "test")
@@ -22,11 +19,3 @@ def uint8_to_unit(images: np.ndarray) -> np.ndarray:
     out = images.astype(np.float32)
     np.divide(out, np.float32(255.0), out=out)
     return out
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()

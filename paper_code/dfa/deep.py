@@ -1,18 +1,18 @@
 """Deep networks trained with DFA or BP: ensembles of bias-free MLPs and small CNNs.
 
-Brief sections 3-4 (reference: ``deep/models.py``, ``deep/main.py``, ``deep/utils.py``
-and the modified tinydfa of GitHub ``sdascoli/dfa-dynamics``).
+docs/papers/dfa_alignment.md, sections 2-4 (reference: ``deep/models.py``, ``deep/main.py``,
+``deep/utils.py`` and the modified tinydfa of GitHub ``sdascoli/dfa-dynamics``).
 
 * Layers: h_0 = x, a_l = W_l h_{l-1}, h_l = f(a_l) for l < L, y_hat = W_L h_{L-1}; no
   biases; PyTorch's default uniform initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
   or zeros (the deep linear experiments).
-* DFA injects B_l e after each hidden activation (brief section 4), with B_l fixed and
+* DFA injects B_l e after each hidden activation (tinydfa's feedback points), with B_l fixed and
   shared by every seed (``feedback.uniform_feedback``).
 * Members of one ensemble train side by side in one ``Trainer`` run: DFA members and BP
   members, different seeds, different label noise. The loss is the sum over members of
   each member's mean loss, so every member follows its own SGD.
 
-Alignment measures (brief sections 3-4):
+Alignment measures (docs section 3; reference ``deep/tinydfa/alignment.py``):
 
 * weight alignment of layer l: cos(vec W_l, vec(B_l B_{l-1}^T)) for 1 < l < L and
   cos(W_L, B_{L-1}^T) for the output layer; "total" over the concatenation of those layers;
@@ -23,20 +23,24 @@ Alignment measures (brief sections 3-4):
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
-import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from paper_code.common.training import TensorBatches, TrainConfig, Trainer
+from paper_code.common.devices import choose_device
+from paper_code.common.training import CheckpointMismatchError, TensorBatches, TrainConfig
 
 from .feedback import direct_feedback, pairwise_cosine, per_sample_cosine
+from .resumable import GridTrainer, TaggedBatches, checkpoint_every, digest, eval_records
 
 __all__ = [
     "ACTIVATIONS",
@@ -52,6 +56,7 @@ __all__ = [
     "cross_seed_cosine",
     "TrainedEnsemble",
     "train_ensemble",
+    "eval_steps_log",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,7 +103,7 @@ class DFAEnsemble(nn.Module):
 
     @property
     def feedback(self) -> list[Tensor]:
-        """B_l (F_l, c) for the hidden layers l = 0..L-2."""
+        """B_l for the hidden layers l = 0..L-2: (F_l, c) shared by the members, or (E, F_l, c) one per member."""
         return [getattr(self, f"B{l}") for l in range(self.n_hidden)]
 
     def layer(self, l: int, h: Tensor) -> Tensor:  # pragma: no cover - abstract
@@ -127,7 +132,8 @@ class DFAEnsemble(nn.Module):
         if mode == "bp":
             return y, pre
         on = torch.ones_like(self.dfa) if mode == "dfa" else self.dfa
-        fb = [B[None] * on.to(B.dtype)[:, None, None] for B in self.feedback]  # (E, F_l, c): 0 for BP members
+        # (E, F_l, c): shared (F_l, c) or per-member (E, F_l, c) feedback; 0 for BP members
+        fb = [(B if B.dim() == 3 else B[None]) * on.to(B.dtype)[:, None, None] for B in self.feedback]
         return direct_feedback(y, fb, post), pre
 
     def forward(self, x: Tensor) -> Tensor:
@@ -177,8 +183,10 @@ class CNNEnsemble(DFAEnsemble):
     """E small bias-free CNNs: ``n_conv`` 3x3 convolutions (stride 1, padding 1), then a dense output.
 
     Inputs (E, n, C_in, H, W). The members' convolutions run as one grouped convolution.
-    The DFA feedback of conv layer l is a dense random (C H W, c) matrix: the generic
-    DFA of the reference code's ConvNet, which convolutions cannot align with (brief section 1).
+    The DFA feedback of conv layer l is a (C H W, c) matrix, shared or one per member
+    (E, C H W, c): dense random, the generic DFA of the reference code's ConvNet, which
+    convolutions cannot align with, or built from the convolutions themselves
+    (:mod:`~paper_code.dfa.conv_feedback`); see docs/papers/dfa_alignment.md, section 4.
     """
 
     def __init__(
@@ -190,10 +198,12 @@ class CNNEnsemble(DFAEnsemble):
         feat = channels * H * W
         if n_conv < 1 or channels < 1:
             raise ValueError(f"need n_conv >= 1 and channels >= 1, got {n_conv}, {channels}")
-        if len(feedback) != n_conv or any(B.shape != (feat, n_out) for B in feedback):
-            raise ValueError(f"feedback must be {n_conv} matrices of shape ({feat}, {n_out})")
+        E = int(torch.as_tensor(dfa).numel())
+        if len(feedback) != n_conv or any(B.shape[-2:] != (feat, n_out) or B.dim() not in (2, 3)
+                                          or (B.dim() == 3 and B.shape[0] != E) for B in feedback):
+            raise ValueError(f"feedback must be {n_conv} matrices of shape ({feat}, {n_out}) or "
+                             f"({E}, {feat}, {n_out}), got {[tuple(B.shape) for B in feedback]}")
         super().__init__(dfa, feedback, activation)
-        E = self.n_members
         member_seeds = list(range(E)) if member_seeds is None else [int(s) for s in member_seeds]
         self.in_shape, self.channels, self.kernel = (C, H, W), channels, kernel
         shapes = [(channels, C if l == 0 else channels, kernel, kernel) for l in range(n_conv)] + [(n_out, feat)]
@@ -269,7 +279,7 @@ class MemberBatches:
 
 
 def weight_alignment(model: MLPEnsemble) -> tuple[Tensor, Tensor]:
-    """Per-layer (E, L-1) and total (E,) weight alignment with the feedback products (brief section 3)."""
+    """Per-layer (E, L-1) and total (E,) weight alignment with the feedback products (docs section 3)."""
     B = model.feedback
     targets = [B[l] @ B[l - 1].T for l in range(1, model.n_hidden)] + [B[-1].T]  # for layers 2..L (1-based)
     Ws = [model.weights[l].detach().flatten(1) for l in range(1, model.n_hidden + 1)]  # (E, P_l)
@@ -318,7 +328,10 @@ class TrainedEnsemble:
 
     train_error, test_error (E, n) (fractions misclassified, or mean squared error for
     regression); weight_alignment (E, n, L-1) / weight_alignment_total (E, n) (MLPs only,
-    else NaN); grad_alignment (E, n, L-1) / grad_alignment_total (E, n).
+    else NaN); grad_alignment (E, n, L-1) / grad_alignment_total (E, n); corrupt_error
+    (E, n): the training error on the samples whose label was corrupted, measured against
+    the corrupted label (1 = none memorised, 0 = all; NaN for a member without corrupted
+    labels); cross_seed: name -> (n,) mean cosine between the weights of a group's members.
     """
 
     epochs: np.ndarray
@@ -331,13 +344,22 @@ class TrainedEnsemble:
     model: DFAEnsemble
     wall_time_s: float
     cross_seed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    corrupt_error: np.ndarray | None = None
+    resumed_from: int = 0
+
+
+def eval_steps_log(max_steps: int, n_evals: int) -> np.ndarray:
+    """Step 0, ~n_evals steps log-spaced in [1, max_steps), and max_steps (sorted, unique)."""
+    grid = np.unique(np.round(np.geomspace(1, max_steps, n_evals)).astype(int))
+    return np.unique(np.concatenate([[0], grid[grid < max_steps], [max_steps]]))
 
 
 def train_ensemble(
     model: DFAEnsemble, x_train: Tensor, y_train: Tensor, x_test: Tensor, y_test: Tensor, *,
     task: str, lr: float, batch_size: int, epochs: float, order_seeds: Sequence[int], n_evals: int = 40,
-    align_batch: int = 256, cross_seed_groups: dict[str, Sequence[int]] | None = None, progress: bool = False,
-    desc: str = "DFA ensemble",
+    align_batch: int = 256, cross_seed_groups: dict[str, Sequence[int]] | None = None,
+    corrupted: Tensor | None = None, checkpoint: str | Path | None = None, progress: bool = False,
+    desc: str = "DFA ensemble", device: str | torch.device = "cpu",
 ) -> TrainedEnsemble:
     """Train every member by SGD (no momentum) through the shared Trainer, evaluating on a log grid.
 
@@ -349,18 +371,27 @@ def train_ensemble(
         batch size; lr here = reference lr * batch size).
         epochs: training length; evaluations at ~n_evals log-spaced epochs (and epoch 0).
         cross_seed_groups: name -> members whose weights are compared at every evaluation.
+        corrupted: (E, n) bool, the training samples whose label member e sees corrupted
+            (label noise); their error is recorded as ``corrupt_error`` (memorisation).
+        checkpoint: file to checkpoint to and resume from (see :mod:`~paper_code.dfa.resumable`);
+            a finished checkpoint is read back without training.
+        device: where to train and evaluate (``choose_device`` specs); the model is returned on the CPU.
     """
     if task not in ("classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     if epochs <= 0 or lr <= 0:
         raise ValueError(f"need epochs > 0 and lr > 0, got epochs={epochs}, lr={lr}")
     E = model.n_members
-    batches = MemberBatches(x_train, y_train, batch_size, order_seeds)
-    spe = batches.steps_per_epoch
+    if corrupted is not None and corrupted.shape != y_train.shape[:2]:
+        raise ValueError(f"corrupted must be (E, n) = {tuple(y_train.shape[:2])}, got {tuple(corrupted.shape)}")
+    member_batches = MemberBatches(x_train, y_train, batch_size, order_seeds)
+    spe = member_batches.steps_per_epoch
     max_steps = max(1, int(round(epochs * spe)))
-    eval_steps = np.unique(np.round(np.geomspace(1, max_steps, n_evals)).astype(int))
-    eval_steps = np.concatenate([[0], eval_steps[eval_steps < max_steps]])
-    wanted = set(int(s) for s in eval_steps)
+    eval_steps = eval_steps_log(max_steps, n_evals)
+    groups = {k: [int(i) for i in v] for k, v in (cross_seed_groups or {}).items()}
+    identity = digest(model.state_dict(), x_train, y_train, x_test, y_test, corrupted, eval_steps,
+                      {"task": task, "align_batch": align_batch, "groups": groups})
+    batches = TaggedBatches(member_batches, identity)
 
     def sample_loss(out: Tensor, y: Tensor) -> Tensor:  # summed over samples and members
         if task == "classification":
@@ -371,50 +402,72 @@ def train_ensemble(
         xb, yb = batch
         return sample_loss(m(xb), yb) / xb.shape[1]  # mean over the batch, summed over members
 
+    dev = choose_device(device)
     n_align = min(align_batch, x_train.shape[0])
     g = torch.Generator().manual_seed(0)
     align_idx = torch.randperm(x_train.shape[0], generator=g)[:n_align]
-    xa = x_train[align_idx].expand(E, *x_train[align_idx].shape)
-    ya = y_train[:, align_idx]
-    x_tr = x_train.expand(E, *x_train.shape)
-    x_te = x_test.expand(E, *x_test.shape)
-    y_te = y_test if y_test.dim() == y_train.dim() else y_test.expand(E, *y_test.shape)
-    recs: list[dict[str, np.ndarray]] = []
+    xa = x_train[align_idx].expand(E, *x_train[align_idx].shape).to(dev)
+    ya = y_train[:, align_idx].to(dev)
+    x_tr = x_train.expand(E, *x_train.shape).to(dev)
+    y_tr = y_train.to(dev)
+    x_te = x_test.expand(E, *x_test.shape).to(dev)
+    y_te = (y_test if y_test.dim() == y_train.dim() else y_test.expand(E, *y_test.shape)).to(dev)
+    corrupt = None if corrupted is None else corrupted.to(dev)
+    n_corrupt = None if corrupted is None else corrupt.sum(1).double()
 
-    def error(out: Tensor, y: Tensor) -> Tensor:  # (E,)
+    def wrong(out: Tensor, y: Tensor) -> Tensor:  # (E, n) per-sample error
         if task == "classification":
-            return (out.argmax(-1) != y).double().mean(-1)
-        return ((out - y) ** 2).sum(-1).mean(-1).double()
+            return (out.argmax(-1) != y).double()
+        return ((out - y) ** 2).sum(-1).double()
 
-    def eval_fn(m: nn.Module, step: int) -> dict[str, float]:
-        if step not in wanted and step != max_steps:
-            return {}
+    def eval_fn(m: nn.Module, step: int) -> dict[str, Any]:
         with torch.no_grad():
-            tr = error(m(x_tr), y_train)
-            te = error(m(x_te), y_te)
+            w_tr = wrong(m(x_tr), y_tr)
+            te = wrong(m(x_te), y_te).mean(-1)
+        rec: dict[str, Any] = {"train_error": w_tr.mean(-1).tolist(), "test_error": te.tolist()}
+        if n_corrupt is not None:
+            ce = (w_tr * corrupt).sum(-1) / n_corrupt.clamp_min(1)
+            rec["corrupt_error"] = torch.where(n_corrupt > 0, ce, torch.full_like(ce, float("nan"))).tolist()
         if isinstance(m, MLPEnsemble):
             wl, wt = weight_alignment(m)
-        else:
-            wl, wt = torch.full((E, m.n_hidden), float("nan")), torch.full((E,), float("nan"))
+            rec["weight_alignment"], rec["weight_alignment_total"] = wl.double().tolist(), wt.double().tolist()
         gl, gt = gradient_alignment(m, xa, ya, sample_loss)
-        recs.append({"step": step, "train": tr.numpy(), "test": te.numpy(), "wl": wl.double().numpy(),
-                     "wt": wt.double().numpy(), "gl": gl.double().numpy(), "gt": gt.double().numpy(),
-                     "cross": {k: cross_seed_cosine(m, v) for k, v in (cross_seed_groups or {}).items()}})
-        return {"train_error_mean": float(tr.mean())}
+        rec["grad_alignment"], rec["grad_alignment_total"] = gl.double().tolist(), gt.double().tolist()
+        for k, members in groups.items():
+            rec[f"cross_seed_{k}"] = cross_seed_cosine(m, members)
+        return rec
 
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    trainer = Trainer(model, opt, loss_fn, batches,
-                      TrainConfig(max_steps=max_steps, log_every=max(1, max_steps // 20), progress=progress, desc=desc),
-                      eval_fn=eval_fn, eval_every=1, device="cpu")
+    trainer = GridTrainer(
+        model, opt, loss_fn, batches,
+        TrainConfig(max_steps=max_steps, log_every=max(1, max_steps // 20), progress=progress, desc=desc,
+                    checkpoint_path=checkpoint, checkpoint_every=checkpoint_every(max_steps) if checkpoint else 0),
+        eval_fn=eval_fn, eval_steps=eval_steps, device=dev,
+    )
     hist = trainer.fit()
-    log.info("%s: %d members, %d steps (%.3g epochs) in %.1f s; mean final train error %.3f", desc, E, max_steps,
-             max_steps / spe, hist.wall_time_s, float(np.mean(recs[-1]["train"])))
-    stack = lambda k: np.stack([r[k] for r in recs], 1)  # noqa: E731  (E, n, ...)
+    model.cpu()
+    recs = eval_records(hist, "train_error")
+    missing = sorted(set(int(s) for s in eval_steps) - {int(r["step"]) for r in recs})
+    if missing:  # a checkpoint from before this code kept no curves: never guess them
+        raise CheckpointMismatchError(f"{checkpoint} lacks the evaluations at steps {missing[:5]}...; "
+                                      "delete or move it and train again")
+    log.info("%s: %d members, %d steps (%.3g epochs) in %.1f s%s; mean final train error %.3f", desc, E, max_steps,
+             max_steps / spe, hist.wall_time_s, f" (resumed at step {hist.resumed_from})" if hist.resumed_from else "",
+             float(np.mean(recs[-1]["train_error"])))
+    nan_layers = np.full((E, model.n_hidden), np.nan)
+
+    def stack(key: str, fill: np.ndarray | None = None) -> np.ndarray:  # (E, n, ...)
+        return np.stack([np.asarray(r[key], dtype=float) if key in r else fill for r in recs], 1)
+
+    is_mlp = isinstance(model, MLPEnsemble)
     return TrainedEnsemble(
         epochs=np.array([r["step"] for r in recs]) / spe,
-        train_error=stack("train"), test_error=stack("test"),
-        weight_alignment=stack("wl"), weight_alignment_total=stack("wt"),
-        grad_alignment=stack("gl"), grad_alignment_total=stack("gt"),
+        train_error=stack("train_error"), test_error=stack("test_error"),
+        weight_alignment=stack("weight_alignment") if is_mlp else stack("?", nan_layers),
+        weight_alignment_total=stack("weight_alignment_total") if is_mlp else stack("?", np.full(E, np.nan)),
+        grad_alignment=stack("grad_alignment"), grad_alignment_total=stack("grad_alignment_total"),
         model=model, wall_time_s=hist.wall_time_s,
-        cross_seed={k: np.array([r["cross"][k] for r in recs]) for k in (cross_seed_groups or {})},
+        cross_seed={k: np.array([r[f"cross_seed_{k}"] for r in recs]) for k in groups},
+        corrupt_error=stack("corrupt_error") if corrupted is not None else None,
+        resumed_from=hist.resumed_from,
     )

@@ -1,4 +1,4 @@
-"""Deep linear networks trained by DFA: the alignment matrices (brief section 3).
+"""Deep linear networks trained by DFA: the alignment matrices (docs/papers/dfa_alignment.md, section 2).
 
 Network h_0 = x, h_l = W_l h_{l-1}, y_hat = W_L h_{L-1} in R^c, e = y_hat - y, DFA with
 fixed B_l (n_l, c):  Delta W_l = -eta (B_l e) h_{l-1}^T (l < L),  Delta W_L = -eta e h_{L-1}^T.

@@ -1,7 +1,7 @@
 """Direct feedback alignment as an autograd node, and the alignment measures of the paper.
 
 DFA (Nokland 2016) trains hidden layer l with the output error e projected by a fixed
-random matrix B_l (brief section 3):
+random matrix B_l (docs/papers/dfa_alignment.md, section 3):
 
     Delta W_l = -eta (f'(a_l) * B_l e) h_{l-1}^T      (l < L),     Delta W_L = -eta e h_{L-1}^T,
 
@@ -81,7 +81,7 @@ def uniform_feedback(sizes: Sequence[int], n_out: int, seed: int, dtype: torch.d
 
     This is the reference code's UNIFORM feedback with tinydfa's normalisation of the
     random projection by sqrt(layer width). One seed for every run: the degeneracy-breaking
-    comparison needs the same B for every initialisation (brief, pitfalls).
+    comparison needs the same B for every initialisation.
     """
     g = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 11]).generate_state(1)[0]))
     return [((2 * torch.rand(F, n_out, generator=g, dtype=torch.float64) - 1) / math.sqrt(F)).to(dtype) for F in sizes]

@@ -1,8 +1,8 @@
-"""Figures 1-7 of the feedback-alignment paper, drawn from :mod:`experiments` results.
+"""Figures 1-8 of the feedback-alignment notebook, drawn from :mod:`experiments` results.
 
 Each function takes the result dataclass(es) and returns a matplotlib figure in the
-project style. Numbers follow the brief's figure table (S1, S2, L1, D1, D2, D3, C1);
-the paper's own numbering could not be verified.
+project style. The numbering is ours; docs/papers/dfa_alignment.md says which figure of
+the paper (or of the reference code's plotting notebook) each one regenerates.
 """
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ import numpy as np
 import torch
 
 from paper_code.common.plotting import label_axes, new_figure, palette
-from paper_code.dfa.experiments import CNNRun, DeepLinearRun, LinearZeroInit, MLPRun, ShallowResult, onset_time
+from paper_code.dfa.curves import onset_time
+from paper_code.dfa.experiments import (
+    ALIGNED_LEVEL,
+    CNN_MEMBERS,
+    NEAR_IDENTITY_COND,
+    CNNRun,
+    DeepLinearRun,
+    LinearZeroInit,
+    MLPRun,
+    ShallowResult,
+)
 from paper_code.dfa.feedback import pairwise_cosine
 
 __all__ = [
@@ -35,11 +45,11 @@ def _log_subsample(t: np.ndarray, n: int = 40) -> np.ndarray:
 
 
 def fig_alignment_dynamics(res: ShallowResult, metrics: dict):
-    """1 (S1): e_g(t) and cos(v, b)(t), DFA vs BP; ODE lines, simulation points (seed means)."""
-    fig, axes = new_figure(2, width=4.0, height=3.2)
-    c_dfa, c_bp = palette(2)
+    """1: e_g(t) and cos(v, b)(t), DFA vs BP (ODE lines, simulation points); seed means, two v(0), and the dip."""
+    fig, axes = new_figure(3, width=3.6, height=3.2)
+    c_dfa, c_bp, c_alt = palette(3)
     t = res.sim.t
-    idx = _log_subsample(t)
+    idx = _log_subsample(t, 50)
     al_sim, al_ode = res.sim.alignment, res.ode.alignment(res.sim.b)
     for m, c in (("dfa", c_dfa), ("bp", c_bp)):
         lab = DFA_BP_STYLE[m][0]
@@ -47,42 +57,57 @@ def fig_alignment_dynamics(res: ShallowResult, metrics: dict):
         ax.plot(res.ode.t[1:], res.curves("ode", "eg", m)[1:], color=c, label=f"{lab}, ODE")
         ax.plot(t[idx], res.curves("sim", "eg", m)[idx], "o", ms=3.2, mfc="none", color=c,
                 label=f"{lab}, SGD (N = {res.sim.setup.N})")
-        ax = axes[0, 1]  # alignment: every seed (BP's seeds sit at their random initial values)
+        ax = axes[0, 1]  # alignment: every seed
         sel = np.flatnonzero(res.sim.dfa if m == "dfa" else ~res.sim.dfa)
         for i, e in enumerate(sel):
-            ax.plot(res.ode.t[1:], al_ode[e, 1:], color=c, lw=1.0, label=f"{lab}, ODE (each seed)" if i == 0 else None)
+            ax.plot(res.ode.t[1:], al_ode[e, 1:], color=c, lw=1.0, label=f"{lab}, ODE" if i == 0 else None)
             ax.plot(t[idx], al_sim[e, idx], "o", ms=2.6, mfc="none", mew=0.7, color=c,
                     label=f"{lab}, SGD" if i == 0 else None)
+    t_al, t_alt = metrics["shallow_dfa_alignment_time"], metrics["shallow_dfa_alignment_time_v0_like_w"]
+    ax = axes[0, 2]  # DFA seed means: the two initialisations
+    ax.plot(t[idx], res.curves("sim", "alignment", "dfa")[idx], "o", ms=3, mfc="none", color=c_dfa,
+            label="SGD, v(0) = 0")
+    ax.plot(res.ode.t[1:], res.curves("ode", "alignment", "dfa")[1:], color=c_dfa, label="ODE, v(0) = 0")
+    ax.plot(res.ode_v0_like_w.t[1:], res.curves("ode_v0_like_w", "alignment", "dfa")[1:], color=c_alt, ls="--",
+            label=f"ODE, v(0) of std {res.v0_like_w_std:g}")
+    ax.axvline(t_al, color=c_dfa, lw=0.8, ls=":")
+    ax.axvline(t_alt, color=c_alt, lw=0.8, ls=":")
+    ax.set_ylim(-0.3, 1.05)
+    ax.set_ylabel("DFA alignment cos(v, b), seed mean")
+    ax.set_title(f"aligned (> {ALIGNED_LEVEL:g} for good) at t = {t_al:.2g} from v(0) = 0,\n"
+                 f"at t = {t_alt:.2g} from a random v(0) (dotted lines)", fontsize=7.5)
+    ax.legend(fontsize=6.5, loc="lower left", bbox_to_anchor=(0.46, 0.43))
+    ins = ax.inset_axes([0.52, 0.07, 0.45, 0.24])
+    late = t >= t_al
+    ins.plot(t[late], res.curves("sim", "alignment", "dfa")[late], color=c_dfa, lw=1)
+    ins.set_xscale("log")
+    ins.tick_params(labelsize=5.5)
+    ins.set_title(f"the dip: down to {metrics['shallow_dfa_min_alignment_after_peak']:.3f}", fontsize=6)
     for ax in axes[0]:
         ax.set_xscale("log")
         ax.set_xlabel("time t = SGD steps / N")
-        ax.axvline(metrics["shallow_dfa_peak_time"], color=c_dfa, lw=0.8, ls="--")
+    for ax in axes[0, :2]:
+        ax.axvline(t_al, color=c_dfa, lw=0.8, ls="--")
         ax.axvline(metrics["shallow_dfa_error_drop_time"], color="0.4", lw=0.8, ls="-.")
     ax = axes[0, 0]
     ax.set_yscale("log")
     ax.set_ylabel("generalisation error $\\epsilon_g$ (seed mean)")
-    ax.set_title(f"K = {res.sim.setup.K} student, M = {res.sim.setup.M} teacher, erf, η = {res.sim.setup.lr:g}")
-    ax.plot([], [], color=c_dfa, lw=0.8, ls="--", label="DFA alignment peaks")
+    ax.set_title(f"K = {res.sim.setup.K} student, M = {res.sim.setup.M} teacher, erf, η = {res.sim.setup.lr:g}",
+                 fontsize=8)
+    ax.plot([], [], color=c_dfa, lw=0.8, ls="--", label="DFA aligned")
     ax.plot([], [], color="0.4", lw=0.8, ls="-.", label="DFA $\\epsilon_g$ < 10% of $\\epsilon_g(0)$")
-    ax.legend(fontsize=6.5, loc="center left")
+    ax.legend(fontsize=6.5, loc="lower left")
     ax = axes[0, 1]
     ax.set_ylabel("alignment cos(v, b)")
     ax.set_ylim(-1.02, 1.05)
-    ax.set_title(f"each seed: lines ODE, circles SGD\nDFA peak {metrics['shallow_dfa_peak_alignment']:.3f}, "
-                 f"then a dip of {metrics['shallow_dfa_alignment_dip']:.3f} (inset: DFA seed mean)", fontsize=8)
-    ax.text(0.02, 0.04, "BP seeds stay at their\nrandom initial cos(v, b)", transform=ax.transAxes,
-            color=c_bp, fontsize=7)
-    ins = ax.inset_axes([0.62, 0.1, 0.36, 0.17])
-    late = t >= metrics["shallow_dfa_peak_time"] / 2
-    ins.plot(t[late], res.curves("sim", "alignment", "dfa")[late], color=c_dfa, lw=1)
-    ins.set_xscale("log")
-    ins.tick_params(labelsize=6)
+    ax.set_title("each seed; BP's v is noise-driven while it is tiny", fontsize=7.5)
+    ax.legend(fontsize=6.5, loc="lower left", ncol=2)
     label_axes(axes.ravel())
     return fig
 
 
 def fig_degeneracy_breaking(res: ShallowResult, lin: LinearZeroInit):
-    """2 (S2): final second layers vs b, their cosine between seeds over time, and the exact linear case."""
+    """2: final second layers vs b, their cosine between seeds over time, and the exact linear case."""
     fig, axes = new_figure(3, width=3.5, height=3.0)
     c_dfa, c_bp = palette(2)
     sim = res.sim
@@ -148,7 +173,7 @@ def _heatmap(ax, values: np.ndarray, alphas, betas, title: str, cmap: str = "vir
 
 
 def fig_deep_linear(run: DeepLinearRun, metrics: dict):
-    """3 (L1): alignment over the alpha-beta grid, vs the conditioning of M_1, and over epochs."""
+    """3: alignment over the alpha-beta grid, vs the conditioning of M_1, and over epochs."""
     fig, axes = new_figure(2, 2, width=4.2, height=3.3)
     alphas, betas = np.unique(run.grid[:, 0]), np.unique(run.grid[:, 1])
     shape = (len(alphas), len(betas))
@@ -161,12 +186,15 @@ def fig_deep_linear(run: DeepLinearRun, metrics: dict):
     ga1 = run.train.grad_alignment[:, -1, 0]
     sc = ax.scatter(run.cond_bracket[0], ga1, c=np.log10(run.cond_target[run.point_of]), cmap="magma", s=18)
     plt.colorbar(sc, ax=ax, shrink=0.85, label="log10 cond(Σ) of the targets")
+    ax.axvspan(1.0, NEAR_IDENTITY_COND, color="0.9", zorder=0)
     ax.set_xscale("log")
     ax.set_xlabel("cond($M_1$), $M_1 = A_2^T (B_2^T B_2) A_3^T$")
     ax.set_ylabel("layer-1 gradient alignment")
-    ax.set_title(f"Spearman ρ = {metrics['lin_spearman_cond_bracket_vs_grad_alignment']:.2f}; every member keeps\n"
-                 f"$W_l = B_l A_l B_{{l-1}}^T$ (max relative residual {metrics['lin_max_factorisation_residual']:.0e})",
-                 fontsize=8)
+    ax.set_title(f"Spearman ρ = {metrics['lin_spearman_cond_bracket_vs_grad_alignment_near_identity']:.2f} "
+                 f"for cond ≤ {NEAR_IDENTITY_COND:g} (shaded), "
+                 f"{metrics['lin_spearman_cond_bracket_vs_grad_alignment_all']:.2f} for all;\n"
+                 f"$W_l = B_l A_l B_{{l-1}}^T$ to {metrics['lin_max_factorisation_residual']:.0e} in every net",
+                 fontsize=7)
     ax = axes[1, 1]
     corners = [(1.0, 1.0), (1.0, min(betas)), (min(alphas), 1.0), (min(alphas), min(betas))]
     cols = palette(len(corners))
@@ -185,8 +213,8 @@ def fig_deep_linear(run: DeepLinearRun, metrics: dict):
     return fig
 
 
-def fig_deep_dynamics(run: MLPRun, data_name: str):
-    """4 (D1): train error, weight / gradient alignment and cross-seed cosine over epochs, DFA vs BP."""
+def fig_deep_dynamics(run: MLPRun):
+    """4 (MNIST) and 8 (Fashion-MNIST): train error, weight / gradient alignment and cross-seed cosine, DFA vs BP."""
     fig, axes = new_figure(4, width=3.0, height=2.8)
     tr = run.train
     ep = tr.epochs
@@ -205,7 +233,7 @@ def fig_deep_dynamics(run: MLPRun, data_name: str):
         ax.set_ylabel(ttl)
         ax.legend(fontsize=7)
     n_s = len(run.groups["dfa"])
-    axes[0, 0].set_title(f"{data_name}\nmean of {n_s} seeds", fontsize=7.5)
+    axes[0, 0].set_title(f"{run.data_name}\nmean of {n_s} seeds", fontsize=7.5)
     axes[0, 1].set_title("BP nets measured with the same $B_l$", fontsize=7.5)
     axes[0, 3].set_title("degeneracy breaking", fontsize=8)
     label_axes(axes.ravel())
@@ -213,7 +241,7 @@ def fig_deep_dynamics(run: MLPRun, data_name: str):
 
 
 def fig_layerwise(run: MLPRun):
-    """5 (D2): layer-wise gradient and weight alignment of the DFA nets over epochs (seed means)."""
+    """5: layer-wise gradient and weight alignment of the DFA nets over epochs (seed means)."""
     fig, axes = new_figure(2, width=4.0, height=3.0)
     tr = run.train
     ep = tr.epochs
@@ -227,7 +255,9 @@ def fig_layerwise(run: MLPRun):
         t_on = onset_time(ep[1:], ga[1:, l])
         y_on = np.interp(np.log(t_on), np.log(ep[1:]), ga[1:, l])
         ax.plot([t_on], [y_on], "v", color=cols[l], ms=7, mec="k", mew=0.5)
-    ax.set_title("gradient alignment (▼ onset: half-way to the layer's maximum)", fontsize=8)
+        i_pk = int(np.argmax(ga[:, l]))
+        ax.plot([ep[i_pk]], [ga[i_pk, l]], "^", color=cols[l], ms=7, mec="k", mew=0.5)
+    ax.set_title("▼ onset (half-way to the maximum), ▲ peak", fontsize=8)
     ax.set_ylabel("gradient alignment")
     ax = axes[0, 1]
     for l in range(n_h):
@@ -247,8 +277,8 @@ def fig_layerwise(run: MLPRun):
 
 
 def fig_label_noise(run: MLPRun):
-    """6 (D3): train error and gradient alignment over epochs for each label noise p; final alignments vs p."""
-    fig, axes = new_figure(3, width=3.5, height=2.9)
+    """6: train error, gradient alignment and memorisation of the corrupted labels per noise level; final alignments."""
+    fig, axes = new_figure(4, width=3.2, height=2.9)
     tr = run.train
     ep = tr.epochs
     cmap = plt.get_cmap("viridis")
@@ -257,13 +287,23 @@ def fig_label_noise(run: MLPRun):
         c = cmap(0.85 * k / max(1, len(ps) - 1))
         grp = run.noise_group(p)
         axes[0, 0].plot(ep[1:], run.mean("train_error", grp)[1:], color=c, label=f"p = {p:g}")
-        axes[0, 1].plot(ep[1:], run.mean("grad_alignment_total", grp)[1:], color=c, label=f"p = {p:g}")
-    for ax, ttl in zip(axes[0, :2], ("train error (noisy labels)", "gradient alignment")):
+        ga = run.mean("grad_alignment_total", grp)
+        axes[0, 1].plot(ep[1:], ga[1:], color=c, label=f"p = {p:g}")
+        i_pk = int(np.argmax(ga))
+        axes[0, 1].plot([ep[i_pk]], [ga[i_pk]], "^", color=c, ms=6, mec="k", mew=0.5)
+        if p > 0:
+            memorised = 1.0 - run.mean("corrupt_error", grp)
+            axes[0, 2].plot(ep[1:], memorised[1:], color=c, label=f"p = {p:g}")
+            axes[0, 2].axvline(ep[i_pk], color=c, lw=0.8, ls=":")
+    for ax, ttl in zip(axes[0, :3], ("train error (noisy labels)", "gradient alignment (▲ peak)",
+                                     "corrupted labels fitted")):
         ax.set_xscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel(ttl)
     axes[0, 0].legend(fontsize=7)
-    ax = axes[0, 2]
+    axes[0, 2].set_ylim(-0.02, 1.02)
+    axes[0, 2].set_title("memorisation (dotted: alignment peak)", fontsize=8)
+    ax = axes[0, 3]
     wa = [tr.weight_alignment_total[run.groups[run.noise_group(p)], -1].mean() for p in ps]
     ga = [tr.grad_alignment_total[run.groups[run.noise_group(p)], -1].mean() for p in ps]
     c1, c2 = palette(2)
@@ -271,40 +311,46 @@ def fig_label_noise(run: MLPRun):
     ax.plot(ps, wa, "s--", color=c2, label="weight alignment")
     ax.set_xlabel("label noise p")
     ax.set_ylabel(f"alignment at epoch {ep[-1]:g}")
-    ax.set_title("more noise, less alignment")
+    ax.set_title("final alignment vs noise")
     ax.legend(fontsize=7)
     label_axes(axes.ravel())
     return fig
 
 
 def fig_cnn(cnn: CNNRun, mlp: MLPRun):
-    """7 (C1): a small CNN trained by DFA does not align (vs the MLP), and lags BP."""
+    """7: a small CNN trained by DFA with random feedback does not align (vs the MLP); feedback aligned to the
+    convolutions does; errors against BP."""
     fig, axes = new_figure(2, width=4.0, height=3.0)
     tr = cnn.train
     ep = tr.epochs
-    c_dfa, c_bp = palette(2)
+    c_dfa, c_bp, c_al = palette(3)
+    style = {"dfa_random": (c_dfa, "-", "DFA, random feedback"), "dfa_aligned": (c_al, "--", "DFA, aligned feedback"),
+             "bp": (c_bp, ":", "BP")}
     ax = axes[0, 0]
-    ax.plot(ep[1:], tr.train_error[0, 1:], color=c_dfa, label="CNN, DFA (train)")
-    ax.plot(ep[1:], tr.train_error[1, 1:], color=c_bp, ls=":", label="CNN, BP (train)")
-    ax.plot(ep[-1], tr.test_error[0, -1], "o", color=c_dfa, label=f"DFA test {tr.test_error[0, -1]:.3f}")
-    ax.plot(ep[-1], tr.test_error[1, -1], "s", color=c_bp, label=f"BP test {tr.test_error[1, -1]:.3f}")
+    for name in CNN_MEMBERS:
+        e = cnn.member(name)
+        c, ls, lab = style[name]
+        ax.plot(ep[1:], tr.train_error[e, 1:], color=c, ls=ls, label=f"{lab} (train)")
+        ax.plot(ep[-1], tr.test_error[e, -1], "o", color=c, label=f"test {tr.test_error[e, -1]:.3f}")
     ax.set_yscale("log")
     ax.set_ylabel("error")
-    ax.legend(fontsize=7)
-    ax.set_title("2 conv layers (3x3) + dense output", fontsize=8)
+    ax.legend(fontsize=6.5)
+    n_conv = tr.grad_alignment.shape[-1]
+    ax.set_title(f"{n_conv} conv layers (3x3) + dense output", fontsize=8)
     ax = axes[0, 1]
-    cols = palette(3)
-    for l in range(tr.grad_alignment.shape[-1]):
-        ax.plot(ep[1:], tr.grad_alignment[0, 1:, l], color=cols[l], label=f"CNN conv layer {l + 1} (DFA)")
+    for name in ("dfa_random", "dfa_aligned"):
+        e = cnn.member(name)
+        c, _, lab = style[name]
+        for l, ls in zip(range(n_conv), ("-", "--", "-.", ":")):
+            ax.plot(ep[1:], tr.grad_alignment[e, 1:, l], color=c, ls=ls, label=f"{lab}, conv {l + 1}")
     mep = mlp.train.epochs
     ga = mlp.mean("grad_alignment", "dfa").mean(-1)
     keep = (mep > 0) & (mep <= ep[-1] * 1.0001)
-    ax.plot(mep[keep], ga[keep], color="0.3", ls="--", label="MLP hidden layers (DFA), mean")
+    ax.plot(mep[keep], ga[keep], color="0.3", lw=2, alpha=0.6, label="MLP hidden layers (DFA), mean")
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_xlabel("epoch")
     ax.set_ylabel("gradient alignment")
-    ax.set_title("dense random feedback cannot align convolutions", fontsize=8)
-    ax.legend(fontsize=7)
+    ax.set_title("random feedback cannot align convolutions;\nfeedback from their singular vectors can", fontsize=8)
+    ax.legend(fontsize=6.5)
     for a in axes[0]:
         a.set_xscale("log")
         a.set_xlabel("epoch")

@@ -1,6 +1,6 @@
 """Shallow networks: online SGD with DFA or BP on a teacher-student task, and its exact ODEs.
 
-Brief section 2 (arXiv 2011.12428, section 3; reference: ``shallow/fa.cpp`` and
+docs/papers/dfa_alignment.md, section 1 (arXiv 2011.12428; reference: ``shallow/fa.cpp`` and
 ``shallow/fa_ode.cpp`` of GitHub ``sdascoli/dfa-dynamics``).
 
     teacher  y = sum_m A_m g(rho_m) + sigma eps,   rho_m = w*_m . x / sqrt(N),   A_m = 1
@@ -12,7 +12,7 @@ Brief section 2 (arXiv 2011.12428, section 3; reference: ``shallow/fa.cpp`` and
     both: v_k <- v_k + (eta / N) g(lambda_k) e
 
 As N -> infinity the order parameters Q = W W^T / N, R = W W*^T / N and v follow
-closed ODEs (brief section 2, with u = (-v, A) the signed output weights of all
+closed ODEs (``shallow/fa_ode.cpp``; docs section 1.1, with u = (-v, A) the signed output weights of all
 K + M fields, so that e = sum_c u_c g(field_c)):
 
     dR_in/dt = eta b_i sum_c u_c I3(i, n, c)
@@ -29,13 +29,17 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from paper_code.common.config import Validated, param
 from paper_code.common.teacher_student import (
+    ACTIVATIONS,
     DTYPE,
     OnlineTeacherData,
     activation_fn,
@@ -45,9 +49,10 @@ from paper_code.common.teacher_student import (
     generalisation_error_from_overlaps,
     order_parameters,
 )
-from paper_code.common.training import TrainConfig, Trainer
+from paper_code.common.training import CheckpointMismatchError, TrainConfig
 
 from .feedback import direct_feedback
+from .resumable import GridTrainer, TaggedBatches, checkpoint_every, digest, eval_records
 
 __all__ = [
     "ShallowSetup",
@@ -65,7 +70,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ShallowSetup:
+class ShallowSetup(Validated):
     """One shallow experiment (reference-code values in brackets).
 
     Members: ``n_seeds`` student initialisations, each trained once with DFA and once with
@@ -73,37 +78,25 @@ class ShallowSetup:
     the same teacher with the same feedback vector b, on its seed's own sample stream.
     """
 
-    N: int = 500  # input dimension [500]
-    K: int = 4  # student hidden units [4]
-    M: int = 2  # teacher hidden units [4; the README example uses 2]
-    lr: float = 0.2  # eta [0.2]
-    sigma: float = 0.0  # label noise std [0]
-    activation: str = "erf"  # g [erf]
-    teacher_a: float = 1.0  # every teacher second-layer weight A_m [1]
-    w0_std: float = 0.05  # std of the student's initial first-layer weights [1; "small" init: 1/sqrt(N)]
-    v0_std: float = 0.05  # std of the student's initial second-layer weights
-    t_max: float = 200.0  # training time, in units of N steps [1000]
-    eval_dt: float = 0.25  # time between recorded order parameters
-    n_seeds: int = 4  # student initialisations (each trained with DFA and with BP)
-    seed: int = 0  # teacher, initialisations and data stream
-    feedback_seed: int = 0  # the feedback vector b, shared by every seed
+    N: int = param(500, "input dimension [500]", ge=1)
+    K: int = param(4, "student hidden units [4]", ge=1)
+    M: int = param(2, "teacher hidden units [4; the README example uses 2]", ge=1)
+    lr: float = param(0.2, "learning rate eta [0.2]", gt=0)
+    sigma: float = param(0.0, "label-noise std [0]", ge=0)
+    activation: str = param("erf", "activation g [erf]", choices=ACTIVATIONS)
+    teacher_a: float = param(1.0, "every teacher second-layer weight A_m [1]", ge=0)
+    w0_std: float = param(
+        0.05, "std of the student's initial first-layer weights [1; 'small' init: 1/sqrt(N)]", ge=0)
+    v0_std: float = param(0.05, "std of the student's initial second-layer weights", ge=0)
+    t_max: float = param(200.0, "training time, in units of N steps [1000]", gt=0)
+    eval_dt: float = param(0.25, "time between recorded order parameters; <= t_max", gt=0)
+    n_seeds: int = param(4, "student initialisations (each trained with DFA and with BP)", ge=1)
+    seed: int = param(0, "teacher, initialisations and data stream", ge=0)
+    feedback_seed: int = param(0, "the feedback vector b, shared by every seed", ge=0)
 
-    def __post_init__(self) -> None:
-        for name in ("N", "K", "M", "n_seeds"):
-            val = getattr(self, name)
-            if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-                raise ValueError(f"ShallowSetup.{name} must be an int >= 1, got {val!r}")
-        for name in ("lr", "t_max", "eval_dt"):
-            val = getattr(self, name)
-            if not (math.isfinite(val) and val > 0):
-                raise ValueError(f"ShallowSetup.{name} must be a finite number > 0, got {val!r}")
-        for name in ("sigma", "w0_std", "v0_std", "teacher_a"):
-            val = getattr(self, name)
-            if not (math.isfinite(val) and val >= 0):
-                raise ValueError(f"ShallowSetup.{name} must be a finite number >= 0, got {val!r}")
-        check_activation(self.activation)
+    def validate(self) -> None:
         if self.eval_dt > self.t_max:
-            raise ValueError(f"ShallowSetup.eval_dt={self.eval_dt} must be <= t_max={self.t_max}")
+            self.fail("eval_dt", f"{self.eval_dt} must be <= t_max={self.t_max}")
 
     @property
     def max_steps(self) -> int:
@@ -149,7 +142,7 @@ class ShallowEnsemble(nn.Module):
         return direct_feedback(y, [fb], [h])[..., 0]
 
     def param_groups(self, lr: float) -> list[dict]:
-        """First layer at eta (the 1/sqrt(N) is in the forward), second layer at eta / N (brief pitfalls)."""
+        """First layer at eta (the 1/sqrt(N) is in the forward), second layer at eta / N (``shallow/fa.cpp``)."""
         return [{"params": [self.W], "lr": lr}, {"params": [self.v], "lr": lr / self.W.shape[-1]}]
 
 
@@ -201,10 +194,16 @@ def draw_teacher_student(setup: ShallowSetup) -> dict[str, Tensor]:
     return {"W_t": W_t, "A": A, "W0": W0, "v0": v0, "b": b}
 
 
-def train_shallow(setup: ShallowSetup, *, progress: bool = False, init: dict[str, Tensor] | None = None) -> ShallowRun:
+def train_shallow(
+    setup: ShallowSetup, *, progress: bool = False, init: dict[str, Tensor] | None = None,
+    record_steps: Sequence[int] | None = None, checkpoint: str | Path | None = None,
+) -> ShallowRun:
     """Train S seeds x {DFA, BP} by online SGD through the shared Trainer; see the module doc.
 
     ``init`` (optional) replaces the drawn set-up (keys of :func:`draw_teacher_student`).
+    ``record_steps``: the SGD steps at which the order parameters are recorded (default:
+    every ``eval_dt`` time units); step ``max_steps`` is always recorded. ``checkpoint``:
+    file to checkpoint to and resume from (:mod:`~paper_code.dfa.resumable`).
     """
     s = setup
     d = draw_teacher_student(s) if init is None else init
@@ -216,6 +215,11 @@ def train_shallow(setup: ShallowSetup, *, progress: bool = False, init: dict[str
     data = OnlineTeacherData(
         d["W_t"].expand(S, -1, -1), d["A"].expand(S, -1), s.sigma, s.seed, activation=s.activation
     )
+    steps = np.arange(0, s.max_steps + 1, s.eval_every) if record_steps is None else np.asarray(record_steps, int)
+    if steps.size and (steps.min() < 0 or steps.max() > s.max_steps):
+        raise ValueError(f"record_steps must lie in [0, max_steps={s.max_steps}], got {steps.min()}..{steps.max()}")
+    steps = np.unique(np.concatenate([steps, [s.max_steps]]))
+    identity = digest(model.state_dict(), d["W_t"], d["A"], steps, {"sigma": s.sigma, "activation": s.activation})
 
     def loss_fn(m: nn.Module, batch: tuple[Tensor, Tensor]) -> Tensor:
         x, y = batch  # (S, N), (S,)
@@ -223,27 +227,28 @@ def train_shallow(setup: ShallowSetup, *, progress: bool = False, init: dict[str
         return 0.5 * ((pred - y[seed_of]) ** 2).sum()  # a sum over members: independent updates
 
     W_t = d["W_t"]
-    snaps: list[tuple[int, Tensor, Tensor, Tensor]] = []
 
-    def eval_fn(m: nn.Module, step: int) -> dict[str, float]:
+    def eval_fn(m: nn.Module, step: int) -> dict[str, list]:
         with torch.no_grad():
             Q, R, _ = order_parameters(m.W, W_t)
-            snaps.append((step, Q.clone(), R.clone(), m.v.detach().clone()))
-        return {}
+            return {"Q": Q.tolist(), "R": R.tolist(), "v": m.v.detach().tolist()}
 
-    trainer = Trainer(
-        model, opt, loss_fn, data,
+    trainer = GridTrainer(
+        model, opt, loss_fn, TaggedBatches(data, identity),
         TrainConfig(max_steps=s.max_steps, log_every=max(1, s.max_steps // 50), progress=progress,
-                    desc="shallow DFA/BP"),
-        eval_fn=eval_fn, eval_every=s.eval_every, device="cpu",
+                    desc="shallow DFA/BP", checkpoint_path=checkpoint,
+                    checkpoint_every=checkpoint_every(s.max_steps) if checkpoint else 0),
+        eval_fn=eval_fn, eval_steps=steps, device="cpu",
     )
     hist = trainer.fit()
-    log.info("shallow: %d students (N=%d, K=%d, M=%d, %s), %d steps in %.1f s", 2 * S, s.N, s.K, s.M, s.activation,
-             s.max_steps, hist.wall_time_s)
-    t = np.array([st for st, *_ in snaps]) / s.N
-    Q = torch.stack([q for _, q, _, _ in snaps], 1).numpy()
-    R = torch.stack([r for _, _, r, _ in snaps], 1).numpy()
-    v = torch.stack([vv for *_, vv in snaps], 1).numpy()
+    log.info("shallow: %d students (N=%d, K=%d, M=%d, %s), %d steps in %.1f s%s", 2 * S, s.N, s.K, s.M,
+             s.activation, s.max_steps, hist.wall_time_s,
+             f" (resumed at step {hist.resumed_from})" if hist.resumed_from else "")
+    recs = eval_records(hist, "Q")
+    if [r["step"] for r in recs] != steps.tolist():
+        raise CheckpointMismatchError(f"{checkpoint} does not hold the recordings of this run; delete or move it")
+    t = np.array([r["step"] for r in recs]) / s.N
+    Q, R, v = (np.stack([np.asarray(r[k], dtype=float) for r in recs], 1) for k in ("Q", "R", "v"))
     T = (W_t @ W_t.T / s.N).numpy()
     A = d["A"].numpy()
     eg = generalisation_error_from_overlaps(Q, R, T, v, A, s.activation)
@@ -275,7 +280,7 @@ def ode_rates(
     Q: np.ndarray, R: np.ndarray, v: np.ndarray, T: np.ndarray, A: np.ndarray, b: np.ndarray,
     lr: float, sigma: float = 0.0, activation: str = "erf",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dQ/dt, dR/dt, dv/dt of online SGD with feedback vector b (brief section 2).
+    """dQ/dt, dR/dt, dv/dt of online SGD with feedback vector b (docs/papers/dfa_alignment.md, section 1.1).
 
     Shapes: Q (..., K, K), R (..., K, M), v (..., K), T (M, M), A (M,), b (..., K). Pass
     b = v for backprop.
@@ -297,34 +302,46 @@ def ode_rates(
 def integrate_ode(
     Q0: np.ndarray, R0: np.ndarray, v0: np.ndarray, T: np.ndarray, A: np.ndarray, b: np.ndarray,
     dfa: np.ndarray, *, lr: float, sigma: float = 0.0, activation: str = "erf",
-    t_max: float, dt: float, record_every: float,
+    t_max: float, dt: float, record_every: float | None = None, record_steps: Sequence[int] | None = None,
 ) -> ODEResult:
     """Euler integration of the ODEs for a batch of members (DFA where ``dfa``, BP elsewhere).
 
     Q0 (E, K, K), R0 (E, K, M), v0 (E, K) initial order parameters (e.g. a simulation's);
-    b (K,) shared feedback; dfa (E,) bool. Recorded every ``record_every`` time units.
+    b (K,) shared feedback; dfa (E,) bool. Recorded every ``record_every`` time units, or
+    at the Euler steps ``record_steps`` (times k dt; step round(t_max / dt) is always recorded).
     """
-    if not (0 < dt <= record_every <= t_max):
-        raise ValueError(f"need 0 < dt <= record_every <= t_max, got dt={dt}, record_every={record_every}, "
-                         f"t_max={t_max}")
-    sub = int(round(record_every / dt))
-    if not math.isclose(sub * dt, record_every, rel_tol=1e-9):
-        raise ValueError(f"record_every={record_every} must be a multiple of dt={dt}")
-    n_rec = int(round(t_max / record_every))
+    if not 0 < dt <= t_max:
+        raise ValueError(f"need 0 < dt <= t_max, got dt={dt}, t_max={t_max}")
+    n_steps = int(round(t_max / dt))
+    if not math.isclose(n_steps * dt, t_max, rel_tol=1e-9):
+        raise ValueError(f"t_max={t_max} must be a multiple of dt={dt}")
+    if (record_every is None) == (record_steps is None):
+        raise ValueError("give exactly one of record_every and record_steps")
+    if record_steps is None:
+        sub = int(round(record_every / dt))
+        if not (dt <= record_every <= t_max and math.isclose(sub * dt, record_every, rel_tol=1e-9)):
+            raise ValueError(f"record_every={record_every} must be a multiple of dt={dt} in [dt, t_max={t_max}]")
+        record_steps = range(0, n_steps + 1, sub)
+    rec = np.unique(np.concatenate([np.asarray(record_steps, dtype=int), [n_steps]]))
+    if rec.min() < 0 or rec.max() > n_steps:
+        raise ValueError(f"record_steps must lie in [0, {n_steps}] (t_max / dt), got {rec.min()}..{rec.max()}")
+    wanted = set(rec.tolist())
     Q, R, v = (np.array(a, dtype=float) for a in (Q0, R0, v0))
     dfa = np.asarray(dfa, dtype=bool)
-    out_Q, out_R, out_v = [Q.copy()], [R.copy()], [v.copy()]
-    for _ in range(n_rec):
-        for _ in range(sub):
-            fb = np.where(dfa[:, None], b[None, :], v)
-            dQ, dR, dv = ode_rates(Q, R, v, T, A, fb, lr, sigma, activation)
-            Q, R, v = Q + dt * dQ, R + dt * dR, v + dt * dv
-        if not (np.isfinite(Q).all() and np.isfinite(v).all()):
-            raise FloatingPointError(f"ODE integration diverged before t={len(out_Q) * record_every:g}; lower dt")
-        out_Q.append(Q.copy())
-        out_R.append(R.copy())
-        out_v.append(v.copy())
-    log.debug("ODE: %d members integrated to t=%g with dt=%g", Q.shape[0], n_rec * record_every, dt)
+    out_Q, out_R, out_v = [], [], []
+    for step in range(n_steps + 1):
+        if step in wanted:
+            if not (np.isfinite(Q).all() and np.isfinite(v).all()):
+                raise FloatingPointError(f"ODE integration diverged before t={step * dt:g}; lower dt")
+            out_Q.append(Q.copy())
+            out_R.append(R.copy())
+            out_v.append(v.copy())
+        if step == n_steps:
+            break
+        fb = np.where(dfa[:, None], b[None, :], v)
+        dQ, dR, dv = ode_rates(Q, R, v, T, A, fb, lr, sigma, activation)
+        Q, R, v = Q + dt * dQ, R + dt * dR, v + dt * dv
+    log.debug("ODE: %d members integrated to t=%g with dt=%g", Q.shape[0], n_steps * dt, dt)
     Qs, Rs, vs = np.stack(out_Q, -3), np.stack(out_R, -3), np.stack(out_v, -2)
     eg = generalisation_error_from_overlaps(Qs, Rs, T, vs, A, activation)
-    return ODEResult(np.arange(n_rec + 1) * record_every, Qs, Rs, vs, eg, dt)
+    return ODEResult(rec * dt, Qs, Rs, vs, eg, dt)

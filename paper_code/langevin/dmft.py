@@ -4,7 +4,7 @@ Paper: d'Ascoli, Refinetti, Biroli, arXiv 2202.04509; reference code: the C++
 integrators IntegratePSpinModel.cpp / IntegrateSMTModel.cpp of GitHub
 `mariaref/nonconvex-lr` (this is our own vectorised NumPy version of the same scheme).
 
-Dynamics on the sphere |x|^2 = N (brief section 2):
+Dynamics on the sphere |x|^2 = N (docs/papers/lr_schedule_langevin.md, section 2):
 
     dx/dt = eta(t) [ -grad H(x) - mu(t) x + xi(t) ],   <xi xi'> = 2 T delta,
 
@@ -16,7 +16,7 @@ the spiked model a signal -N Q(m) with the same function Q = f:
 * spiked matrix-tensor: f(q) = Q(q) = q^2 / (2 Delta2) + q^p / (p Deltap)     (2b)
 
 Both are "mixtures" f(q) = sum_k a_k q^k / k, so one integrator serves both.
-For t > t' (eq. numbers refer to the brief, section 2a/2b):
+For t > t' (docs/papers/lr_schedule_langevin.md, sections 2a and 2b):
 
     mu(t)   = T eta(t) + m Q'(m) + int_0^t ds eta(s) R(t,s) [f''(C) C + f'(C)](t,s)
     dC/dt   = eta(t) [ -mu C(t,t') + Q'(m(t)) m(t') + int_0^t  ds eta(s) f''(C(t,s)) R(t,s) C(s,t')
@@ -42,7 +42,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
+
+from paper_code.common.config import REQUIRED, Validated, param
+from paper_code.common.progress import progress as progress_bar
 
 from .schedules import Schedule, SwitchAtOverlap, as_schedule_tuple
 
@@ -54,22 +56,28 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Mixture:
+class Mixture(Validated):
     """f(q) = sum_k a_k q^k / k, the covariance (and signal) function of the landscape.
 
-    ``coeffs`` maps the degree k >= 2 to a_k >= 0 (zero coefficients are dropped, so
-    Deltap = inf switches the tensor channel off).
+    ``coeffs`` maps the degree k >= 2 to a_k >= 0 (:meth:`spiked` drops zero coefficients,
+    so Deltap = inf switches the tensor channel off).
     """
 
-    coeffs: tuple[tuple[int, float], ...]
+    coeffs: tuple[tuple[int, float], ...] = param(
+        REQUIRED, "(degree k, coefficient a_k) pairs; k >= 2, a_k >= 0", ge=0, min_len=1)
+
+    def validate(self) -> None:
+        for i, (k, _) in enumerate(self.coeffs):
+            if k < 2:
+                self.fail(f"coeffs[{i}][0]", f"degree {k} is out of range; valid: >= 2")
 
     @staticmethod
-    def pspin(p: int) -> "Mixture":
+    def pspin(p: int) -> Mixture:
         """Pure p-spin, f(q) = q^p / p (the reference code's normalisation)."""
         return Mixture(((int(p), 1.0),))
 
     @staticmethod
-    def spiked(p: int, delta2: float, deltap: float) -> "Mixture":
+    def spiked(p: int, delta2: float, deltap: float) -> Mixture:
         """Spiked matrix-tensor, Q(q) = q^2/(2 Delta2) + q^p/(p Deltap)."""
         terms = [(2, 1.0 / delta2), (int(p), 1.0 / deltap)]
         merged: dict[int, float] = {}
@@ -284,7 +292,7 @@ def _integrate(
         raise ValueError("SwitchAtOverlap needs the spiked model (there is no overlap in the pure p-spin)")
 
     with np.errstate(over="ignore", invalid="ignore"):
-        for i in tqdm(range(n_steps), desc=desc, disable=not progress, leave=False):
+        for i in progress_bar(range(n_steps), desc=desc, disable=not progress):
             for b in adaptive:  # switch as soon as m(t_i) crosses the threshold
                 if np.isnan(state.t_switch[b]) and state.m[b, i] > schedules[b].threshold:
                     state.t_switch[b] = t[i]
@@ -328,7 +336,7 @@ def integrate_pspin(
     return_two_time: bool = False,
     progress: bool = False,
 ) -> DMFTResult:
-    """Pure spherical p-spin, f(q) = q^p / p (brief 2a), one batch of schedules.
+    """Pure spherical p-spin, f(q) = q^p / p (doc section 2a), one batch of schedules.
 
     Args:
         p: interaction order (2 = spherical SK, 3 = the paper's main example).
@@ -337,7 +345,7 @@ def integrate_pspin(
         h: grid step (first-order accurate: report it or extrapolate).
         t_max: final time; the grid has round(t_max / h) steps.
         return_two_time: keep C and R (B, n, n) in the result.
-        progress: show a tqdm bar.
+        progress: show a progress bar (``paper_code.common.progress``).
     """
     if int(p) != p or p < 2:
         raise ValueError(f"p={p!r} is invalid: it must be an integer >= 2")
@@ -357,7 +365,7 @@ def integrate_spiked(
     return_two_time: bool = False,
     progress: bool = False,
 ) -> DMFTResult:
-    """Spiked matrix-tensor model (brief 2b), Q(m) = m^2/(2 Delta2) + m^p/(p Deltap).
+    """Spiked matrix-tensor model (doc section 2b), Q(m) = m^2/(2 Delta2) + m^p/(p Deltap).
 
     Args:
         p: order of the tensor channel.

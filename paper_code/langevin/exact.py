@@ -1,6 +1,7 @@
 """Closed-form results used to check the DMFT integrator and the simulations.
 
-Normalisation of the brief (section 2a): covariance N f(q), f(q) = q^p / p, so the
+Normalisation of docs/papers/lr_schedule_langevin.md (section 2a, as in the reference code):
+covariance N f(q), f(q) = q^p / p, so the
 p = 2 model is the spherical SK model with a semicircle on [-2, 2] and ground state
 energy -1. Temperatures below are *effective* temperatures T_eff = T eta, since
 the learning rate multiplies the noise.
@@ -76,7 +77,7 @@ def dynamical_temperature(p: int) -> float:
 
     The classic value for f = q^p / 2 is sqrt(p (p-2)^(p-2) / (2 (p-1)^(p-1)))
     (Crisanti-Horner-Sommers); rescaling H by sqrt(2/p) gives
-    T_d = sqrt((p-2)^(p-2) / (p-1)^(p-1)), which is 0.5 for p = 3 (brief 2a).
+    T_d = sqrt((p-2)^(p-2) / (p-1)^(p-1)), which is 0.5 for p = 3.
     With a learning rate the condition applies to T_eff = T eta.
     """
     if p < 3:
@@ -145,6 +146,74 @@ def sk_energy(T: float, schedule: Schedule, t_max: float, h: float = 0.01) -> tu
         gamma[i] = (np.interp(tau[i], u, g_tab) + kern[:i] @ gamma[:i]) / (1.0 - kern[i])
         e[i] = -(np.interp(tau[i], u, gd_tab) + (c * np.interp(lag, u, gd_tab)) @ gamma[: i + 1]) / (4.0 * gamma[i])
     return t, e
+
+
+# ----------------------------------------------------------------------------------------
+# p = 2: the N -> infinity limit of the finite-N simulation scheme itself (our derivation)
+
+
+def semicircle_quadrature(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss nodes and weights of the semicircle law on [-2, 2]; each (n,).
+
+    lambda = 2 cos(theta_j), theta_j = j pi / (n + 1), weights 2 sin^2(theta_j) / (n + 1)
+    (Gauss-Chebyshev of the second kind): exact for polynomials of degree <= 2n - 1.
+    """
+    theta = np.pi * np.arange(1, n + 1) / (n + 1)
+    return 2.0 * np.cos(theta), 2.0 * np.sin(theta) ** 2 / (n + 1)
+
+
+def matrix_scheme_limit(
+    T: float, schedule: Schedule, dt: float, t_max: float, *, delta2: float | None = None, m0: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Energy (and overlap) of the simulation's discrete scheme on a matrix landscape, N -> infinity.
+
+    ``simulation.simulate`` takes Euler-Maruyama steps with the noise times eta, then
+    projects back onto the sphere. In the eigenbasis of the noise matrix (eigenvalue
+    lambda, semicircle density rho, scaled by 1/sqrt(Delta2) with a signal) let mode
+    lambda have mean square v_k(lambda) and correlation w_k(lambda) with the signal y*.
+    As N -> infinity the norm and m = int rho w are self-averaging, so with
+    a = 1 + eta_k dt lambda and c = eta_k dt m_k / Delta2 (c = 0 for pure SK):
+
+        v' = a^2 v + 2 a c w + c^2 + 2 T eta_k^2 dt,   w' = a w + c,
+        v_{k+1} = v' / n^2,   w_{k+1} = w' / n,   n^2 = int rho v',
+        e_k = -(1/2) int rho lambda v_k - m_k^2 / (2 Delta2),
+
+    from v_0 = 1, w_0 = m0 (random start at overlap m0). v and w are polynomials of degree
+    <= 2k in lambda, so the Gauss quadrature of ``semicircle_quadrature`` with n_steps + 1
+    nodes is exact. This is the value a finite-N simulation at the same dt converges to as
+    N grows; its distance to the continuous-time theory (``sk_energy``, the DMFT as h -> 0)
+    is the time-step bias, O(dt).
+
+    Args:
+        delta2: matrix noise variance of the spiked model; None for pure SK (H = -x^T W x / 2).
+        m0: initial overlap with the signal (spiked model only).
+
+    Returns:
+        t: (n,) times k dt; e: (n,) energy per spin; m: (n,) overlap, or None for pure SK.
+    """
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt={dt!r} is invalid: it must be a finite number > 0")
+    if delta2 is not None and not (math.isfinite(delta2) and delta2 > 0):
+        raise ValueError(f"delta2={delta2!r} is invalid: it must be a finite number > 0 (None: pure SK)")
+    n_steps = int(round(t_max / dt))
+    lam, w_q = semicircle_quadrature(n_steps + 1)
+    s2 = 0.0 if delta2 is None else 1.0 / delta2
+    if delta2 is not None:
+        lam = lam / math.sqrt(delta2)
+    t = dt * np.arange(n_steps + 1)
+    eta = np.asarray(schedule(t), dtype=float)
+    v, w = np.ones_like(lam), np.full_like(lam, m0 if delta2 is not None else 0.0)
+    e, m = np.empty(n_steps + 1), np.empty(n_steps + 1)
+    for k in range(n_steps + 1):
+        m[k] = np.sum(w_q * w)
+        e[k] = -0.5 * np.sum(w_q * lam * v) - 0.5 * s2 * m[k] ** 2
+        a = 1.0 + eta[k] * dt * lam
+        c = eta[k] * dt * s2 * m[k]
+        v = a * a * v + 2.0 * a * c * w + c * c + 2.0 * T * eta[k] ** 2 * dt
+        w = a * w + c
+        norm2 = np.sum(w_q * v)
+        v, w = v / norm2, w / math.sqrt(norm2)
+    return t, e, (None if delta2 is None else m)
 
 
 # ----------------------------------------------------------------------------------------

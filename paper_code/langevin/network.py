@@ -1,4 +1,4 @@
-"""Two-layer erf teacher-student regression trained by online SGD (brief 2d).
+"""Two-layer erf teacher-student regression trained by online SGD (docs/papers/lr_schedule_langevin.md, section 7).
 
 Paper: d'Ascoli, Refinetti, Biroli, arXiv 2202.04509, neural-network check; the
 reference is TrainTeacherStudent.py of GitHub `mariaref/nonconvex-lr` (our own code).
@@ -34,7 +34,6 @@ D^-beta prefactor; we keep time units so the DMFT schedule objects apply unchang
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +41,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from paper_code.common.config import Validated, param
 from paper_code.common.teacher_student import (  # the generic teacher-student pieces, shared with paper_code.dfa
     DTYPE,
     OnlineTeacherData,
@@ -49,7 +49,7 @@ from paper_code.common.teacher_student import (  # the generic teacher-student p
     generalisation_error,
     mc_generalisation_error,
 )
-from paper_code.common.training import Trainer, TrainConfig, TrainHistory
+from paper_code.common.training import TrainConfig, Trainer, TrainHistory
 
 from .schedules import Schedule, SwitchAtOverlap, as_schedule_tuple
 
@@ -67,31 +67,20 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TeacherStudentConfig:
-    """Set-up of the teacher-student check (brief 2d; paper values in brackets)."""
+class TeacherStudentConfig(Validated):
+    """Set-up of the teacher-student check (paper values in brackets)."""
 
-    D: int = 100  # input dimension [500]; time unit is D steps
-    M: int = 2  # teacher hidden units [2]
-    K: int = 2  # student hidden units [2]
-    std0: float = 1.0  # std of all initial weights, teacher and student [1]
-    sigma: float = 0.5  # label-noise std; the noise floor of a constant lr scales with lr * sigma^2 [code default 0]
-    lr: float = 0.5  # base SGD learning rate, multiplied by the schedule [0.5]
-    t_max: float = 100.0  # training time in units of D steps
-    n_seeds: int = 3  # independent teachers/initialisations [3]
-    eval_dt: float = 0.25  # time between evaluations of the (closed-form) test error
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("D", "M", "K", "n_seeds"):
-            v = getattr(self, name)
-            if not (isinstance(v, int) and v >= 1):
-                raise ValueError(f"{name}={v!r} is invalid: it must be an int >= 1")
-        for name in ("std0", "lr", "t_max", "eval_dt"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{name}={v!r} is invalid: it must be a finite number > 0")
-        if not (math.isfinite(self.sigma) and self.sigma >= 0):
-            raise ValueError(f"sigma={self.sigma!r} is invalid: it must be a finite number >= 0")
+    D: int = param(100, "input dimension [500]; time unit is D steps", ge=1)
+    M: int = param(2, "teacher hidden units [2]", ge=1)
+    K: int = param(2, "student hidden units [2]", ge=1)
+    std0: float = param(1.0, "std of all initial weights, teacher and student [1]", gt=0)
+    sigma: float = param(
+        0.5, "label-noise std; the noise floor of a constant lr scales with lr * sigma^2 [code default 0]", ge=0)
+    lr: float = param(0.5, "base SGD learning rate, multiplied by the schedule [0.5]", gt=0)
+    t_max: float = param(100.0, "training time in units of D steps", gt=0)
+    n_seeds: int = param(3, "independent teachers/initialisations [3]", ge=1)
+    eval_dt: float = param(0.25, "time between evaluations of the (closed-form) test error", gt=0)
+    seed: int = param(0, "seed of the teachers, initialisations and data streams", ge=0)
 
     @property
     def max_steps(self) -> int:
@@ -169,7 +158,8 @@ def train_teacher_student(
     """Train one ensemble with every schedule on ``config.n_seeds`` teachers; see the module doc."""
     schedules = as_schedule_tuple(schedules)
     if any(isinstance(s, SwitchAtOverlap) for s in schedules):
-        raise ValueError("SwitchAtOverlap has no overlap to watch in the network; use ConstantThenPowerLaw(t_switch=t_p)")
+        raise ValueError("SwitchAtOverlap has no overlap to watch in the network; "
+                         "use ConstantThenPowerLaw(t_switch=t_p)")
     cfg = config
     B, S, D = len(schedules), cfg.n_seeds, cfg.D
     g = torch.Generator().manual_seed(int(np.random.SeedSequence([cfg.seed, 3]).generate_state(1)[0]))

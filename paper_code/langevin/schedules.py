@@ -8,39 +8,33 @@ returns eta(t) with the same shape, ``integral(t)`` returns the integrated
 learning rate tau(t) = int_0^t eta(s) ds in closed form, and ``name`` is a short
 label for legends and metric keys. Time is the continuous time t of the
 learning-rate-scaled Langevin equation dx/dt = eta(t) [-grad H - mu x + xi]
-(brief section 2); for the two-layer network t = steps / D.
+(docs/papers/lr_schedule_langevin.md, section 2); for the two-layer network t = steps / D.
 
 The official C++ uses eta0 / t**beta (with eta(0) = eta0); we use
 eta0 * (1 + t)**(-beta), which has the same late-time law and no singularity at
-t = 0 (brief section 2, "Schedules used in the code").
+t = 0 (docs/papers/lr_schedule_langevin.md, section 5).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-# Valid ranges, one place (the error messages quote them).
+from paper_code.common.config import Validated, param
+
+# Valid ranges, one place (the fields' bounds and so the error messages quote them).
 BETA_RANGE = (0.0, 10.0)  # decay exponent beta, both ends included
 OVERLAP_RANGE = (0.0, 1.0)  # switch threshold on the overlap m, both ends excluded
 
 
-def _check_eta0(eta0: float) -> None:
-    if not (isinstance(eta0, (int, float, np.floating, np.integer)) and math.isfinite(eta0) and eta0 > 0):
-        raise ValueError(f"eta0={eta0!r} is invalid: it must be a finite number > 0")
+def _eta0() -> Any:  # the field declarations the four schedules share
+    return param(1.0, "initial learning rate eta0", gt=0)
 
 
-def _check_beta(beta: float) -> None:
-    lo, hi = BETA_RANGE
-    if not (isinstance(beta, (int, float, np.floating, np.integer)) and lo <= beta <= hi):
-        raise ValueError(f"beta={beta!r} is invalid: it must be a number in [{lo:g}, {hi:g}]")
-
-
-def _check_time(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name}={value!r} is invalid: it must be a finite number >= 0")
+def _beta(default: float) -> Any:
+    return param(default, "decay exponent beta", ge=BETA_RANGE[0], le=BETA_RANGE[1])
 
 
 def _power_integral(beta: float, t: np.ndarray) -> np.ndarray:
@@ -52,13 +46,10 @@ def _power_integral(beta: float, t: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Constant:
+class Constant(Validated):
     """eta(t) = eta0."""
 
-    eta0: float = 1.0
-
-    def __post_init__(self) -> None:
-        _check_eta0(self.eta0)
+    eta0: float = _eta0()
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)
@@ -74,19 +65,15 @@ class Constant:
 
 
 @dataclass(frozen=True)
-class PowerLaw:
+class PowerLaw(Validated):
     """eta(t) = eta0 (1 + t)^-beta, decaying from t = 0.
 
     beta = 0 is the constant rate; beta > 1 gives a finite time budget
     tau(inf) = eta0 / (beta - 1), which is why the dynamics freezes.
     """
 
-    eta0: float = 1.0
-    beta: float = 0.5
-
-    def __post_init__(self) -> None:
-        _check_eta0(self.eta0)
-        _check_beta(self.beta)
+    eta0: float = _eta0()
+    beta: float = _beta(0.5)
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)
@@ -102,17 +89,12 @@ class PowerLaw:
 
 
 @dataclass(frozen=True)
-class ConstantThenPowerLaw:
+class ConstantThenPowerLaw(Validated):
     """eta0 until t_switch, then eta0 (1 + t - t_switch)^-beta (the paper's "protocol")."""
 
-    eta0: float = 1.0
-    beta: float = 1.0
-    t_switch: float = 0.0
-
-    def __post_init__(self) -> None:
-        _check_eta0(self.eta0)
-        _check_beta(self.beta)
-        _check_time("t_switch", self.t_switch)
+    eta0: float = _eta0()
+    beta: float = _beta(1.0)
+    t_switch: float = param(0.0, "end of the constant phase", ge=0)
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)
@@ -130,27 +112,21 @@ class ConstantThenPowerLaw:
 
 
 @dataclass(frozen=True)
-class SwitchAtOverlap:
+class SwitchAtOverlap(Validated):
     """Adaptive protocol for the spiked model: eta0 until the overlap m first exceeds
     ``threshold``, then eta0 (1 + t - t_switch)^-beta.
 
     The switch time depends on the trajectory, so the integrators
     (``dmft.integrate_spiked``, ``simulation.simulate_spiked``) detect it and record it.
     Called on times directly, the schedule returns the pre-switch rate eta0.
-    The official code switches at m > 0.01; the brief (pitfall 3) found that this
-    fires before the jump is over and stalls it, hence the default 0.5.
+    The official code switches at m > 0.01; in our integration that fires before the jump is
+    over and stalls it, hence the default 0.5 (docs/papers/lr_schedule_langevin.md, section 5).
     """
 
-    eta0: float = 1.0
-    beta: float = 1.0
-    threshold: float = 0.5
-
-    def __post_init__(self) -> None:
-        _check_eta0(self.eta0)
-        _check_beta(self.beta)
-        lo, hi = OVERLAP_RANGE
-        if not (isinstance(self.threshold, (int, float, np.floating)) and lo < self.threshold < hi):
-            raise ValueError(f"threshold={self.threshold!r} is invalid: it must be a number in ({lo:g}, {hi:g})")
+    eta0: float = _eta0()
+    beta: float = _beta(1.0)
+    threshold: float = param(
+        0.5, "switch when the overlap m first exceeds this", gt=OVERLAP_RANGE[0], lt=OVERLAP_RANGE[1])
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)

@@ -1,8 +1,8 @@
 """Finite-N simulations of learning-rate-scaled Langevin dynamics on the sphere.
 
 Paper: d'Ascoli, Refinetti, Biroli, arXiv 2202.04509; the reference is the NumPy
-"fig4" script SimulateSKModel.py of GitHub `mariaref/nonconvex-lr` (brief 2c). This
-module integrates the SAME stochastic equation as the DMFT (brief 2a/2b),
+"fig4" script SimulateSKModel.py of GitHub `mariaref/nonconvex-lr`. This
+module integrates the SAME stochastic equation as the DMFT (docs/papers/lr_schedule_langevin.md, section 6),
 
     dx/dt = eta(t) [ -grad H(x) - mu x + xi ],   <xi_i xi_j'> = 2 T delta_ij delta(t-t'),
 
@@ -13,7 +13,7 @@ by Euler-Maruyama with the noise multiplied by eta:
 
 Projection reproduces the Ito Lagrange multiplier mu = -x.grad H / N + T eta to O(dt).
 
-Landscapes (normalisation of the brief, covariance E[H(x) H(y)] = N f(x.y / N)):
+Landscapes (normalisation of the reference code, covariance E[H(x) H(y)] = N f(x.y / N)):
 
 * p = 2, spherical SK: H = -(1/2) x^T W x with W from the GOE (off-diagonal
   entries N(0, 1/N), diagonal N(0, 2/N)), so f(q) = q^2 / 2 and the spectrum is the
@@ -24,7 +24,7 @@ Landscapes (normalisation of the brief, covariance E[H(x) H(y)] = N f(x.y / N)):
   Equivalently H = -sum_{i<j<k} K_ijk x_i x_j x_k + (terms with repeated indices),
   K_ijk = 6 J_ijk ~ N(0, 2/N^2) (the textbook p-spin with variance p!/(2 N^(p-1))
   has f = q^p/2 instead).
-* Spiked model (brief 2b/2c): hidden x* with |x*|^2 = N, overlap m = x.x*/N,
+* Spiked model (doc sections 2b, 6): hidden x* with |x*|^2 = N, overlap m = x.x*/N,
   Q(m) = m^2/(2 Delta2) + m^3/(3 Deltap):
       H = -(1/2) x^T [ x* x*^T / (N Delta2) + W / sqrt(Delta2) ] x
           - (N / (3 Deltap)) m^3 - sum_{ijk} G_ijk x_i x_j x_k / sqrt(Deltap),
@@ -44,7 +44,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
+from scipy.linalg import eigvalsh_tridiagonal
+
+from paper_code.common.progress import progress as progress_bar
 
 from .schedules import ConstantThenPowerLaw, PowerLaw, Schedule, SwitchAtOverlap, as_schedule_tuple
 
@@ -56,6 +58,21 @@ def sample_goe(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
     """GOE matrices W = (G + G^T) / sqrt(2N); (S, N, N). Semicircle on [-2, 2]."""
     G = rng.standard_normal((n_samples, N, N))
     return (G + G.transpose(0, 2, 1)) / math.sqrt(2.0 * N)
+
+
+def sample_goe_spectrum(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Eigenvalues of ``sample_goe`` matrices, ascending; (S, N), O(N^2) per sample.
+
+    Dumitriu & Edelman's tridiagonal model (J. Math. Phys. 43, 5830, 2002): the beta = 1
+    Hermite matrix with diagonal N(0, 2) and off-diagonals chi_{N-1}, ..., chi_1, divided
+    by sqrt(2), has the spectrum of (G + G^T)/2; W = (G + G^T)/sqrt(2N) is sqrt(2/N) times it.
+    """
+    out = np.empty((n_samples, N))
+    for s in range(n_samples):
+        diag = rng.standard_normal(N)  # N(0, 2) / sqrt(2)
+        off = np.sqrt(rng.chisquare(np.arange(N - 1, 0, -1))) / math.sqrt(2.0)
+        out[s] = eigvalsh_tridiagonal(diag, off) * math.sqrt(2.0 / N)
+    return out
 
 
 def sample_tensor3(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
@@ -122,28 +139,112 @@ class Landscape:
         return -0.5 * np.linalg.eigvalsh(self.J)[:, -1]
 
 
-def pspin_landscape(p: int, N: int, n_samples: int, seed: int = 0) -> Landscape:
-    """Pure spherical p-spin (p = 2: SK/GOE; p = 3: dense tensor, N^3 memory per sample)."""
+@dataclass(frozen=True)
+class SpectralLandscape:
+    """A matrix-only landscape written in the eigenbasis of its noise matrix (S samples, N modes).
+
+    H(y) = -(1/2) sum_i lam_i y_i^2 - N s2 m^2 / 2,   m = y . y* / N,
+
+    i.e. the dense ``Landscape`` with J = V diag(lam) V^T + s2 x* x*^T / N seen in the
+    coordinates y = V^T x. The GOE is rotation invariant, so V is Haar and independent of
+    lam: y* = V^T x* is a uniform point of the sphere, and the uniform start and the
+    isotropic noise keep their law in the new coordinates. Every recorded quantity
+    (energy, overlap) therefore has the same law as in the dense simulation, and one
+    Euler-Maruyama step costs O(N) instead of O(N^2).
+
+    Fields: lam (S, N) ascending noise spectrum (already scaled); s2 the matrix-signal
+    strength 1/Delta2 (0: pure SK); x_star (S, N) hidden signal with |y*|^2 = N, or None.
+    """
+
+    lam: np.ndarray
+    s2: float
+    x_star: np.ndarray | None
+
+    @property
+    def n_samples(self) -> int:
+        return self.lam.shape[0]
+
+    @property
+    def N(self) -> int:
+        return self.lam.shape[1]
+
+    def force_and_energy(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """-grad H and H/N at x; x: (S, B, N) -> force (S, B, N), energy (S, B), m (S, B) or None."""
+        N = x.shape[-1]
+        force = self.lam[:, None, :] * x
+        energy = -0.5 * np.einsum("sbi,sbi->sb", x, force) / N
+        m = None
+        if self.x_star is not None:
+            m = np.einsum("sbi,si->sb", x, self.x_star) / N  # (S, B)
+            force = force + self.s2 * m[..., None] * self.x_star[:, None, :]
+            energy = energy - 0.5 * self.s2 * m**2
+        return force, energy, m
+
+    def ground_state(self) -> np.ndarray:
+        """Ground-state energy per spin of the pure SK landscape, -lambda_max/2; (S,)."""
+        if self.x_star is not None:
+            raise ValueError("ground_state is only available without a signal (pure SK)")
+        return -0.5 * self.lam[:, -1]
+
+    def dense(self, rotation: np.ndarray | None = None) -> Landscape:
+        """The same landscape as a dense ``Landscape`` (J = R diag(lam) R^T + s2 x* x*^T / N), for checks.
+
+        rotation: (N, N) orthogonal R, the identity when None; the signal becomes R y*.
+        """
+        R = np.eye(self.N) if rotation is None else rotation
+        J = np.einsum("ij,sj,kj->sik", R, self.lam, R)
+        x_star = None
+        if self.x_star is not None:
+            x_star = self.x_star @ R.T
+            J = J + self.s2 * np.einsum("si,sj->sij", x_star, x_star) / self.N
+        return Landscape(J=J, J3=None, s3=0.0, x_star=x_star)
+
+
+def _uniform_sphere(N: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """S uniform points of the sphere |x|^2 = N; (S, N)."""
+    x = rng.standard_normal((n_samples, N))
+    return x * (math.sqrt(N) / np.linalg.norm(x, axis=1, keepdims=True))
+
+
+def pspin_landscape(
+    p: int, N: int, n_samples: int, seed: int = 0, *, eigenbasis: bool = True
+) -> Landscape | SpectralLandscape:
+    """Pure spherical p-spin (p = 2: SK/GOE; p = 3: dense tensor, N^3 memory per sample).
+
+    For p = 2 the default ``eigenbasis=True`` samples the GOE spectrum only and simulates
+    in the eigenbasis (``SpectralLandscape``: same law, O(N) per step); ``eigenbasis=False``
+    stores the dense matrices.
+    """
     rng = np.random.default_rng([seed, 0])
     if p == 2:
+        if eigenbasis:
+            return SpectralLandscape(lam=sample_goe_spectrum(N, n_samples, rng), s2=0.0, x_star=None)
         return Landscape(J=sample_goe(N, n_samples, rng), J3=None, s3=0.0, x_star=None)
     if p == 3:
         return Landscape(J=None, J3=sample_tensor3(N, n_samples, rng), s3=0.0, x_star=None)
     raise ValueError(f"p={p!r} is invalid: simulations support p in {{2, 3}}")
 
 
-def spiked_landscape(delta2: float, deltap: float, N: int, n_samples: int, seed: int = 0) -> Landscape:
+def spiked_landscape(
+    delta2: float, deltap: float, N: int, n_samples: int, seed: int = 0, *, eigenbasis: bool | None = None
+) -> Landscape | SpectralLandscape:
     """Spiked matrix(-tensor) landscape with Q(m) = m^2/(2 Delta2) + m^3/(3 Deltap).
 
-    deltap = inf gives the spiked matrix only (cheap); a finite deltap stores a dense
-    (S, N, N, N) tensor, so keep N <~ 150 there.
+    deltap = inf gives the spiked matrix only, simulated by default in the eigenbasis of
+    its noise matrix (``SpectralLandscape``; ``eigenbasis=False`` for the dense matrices).
+    A finite deltap stores a dense (S, N, N, N) tensor, so keep N <~ 150 there.
     """
     for name, v in (("delta2", delta2), ("deltap", deltap)):
         if not (v > 0):
             raise ValueError(f"{name}={v!r} is invalid: it must be > 0 (inf switches the channel off)")
+    matrix_only = math.isfinite(delta2) and math.isinf(deltap)
+    if eigenbasis and not matrix_only:
+        raise ValueError("eigenbasis=True needs a matrix-only landscape (finite delta2, deltap = inf)")
     rng = np.random.default_rng([seed, 0])
-    x_star = rng.standard_normal((n_samples, N))
-    x_star *= math.sqrt(N) / np.linalg.norm(x_star, axis=1, keepdims=True)
+    x_star = _uniform_sphere(N, n_samples, rng)
+    if matrix_only and eigenbasis is not False:
+        lam = sample_goe_spectrum(N, n_samples, rng) / math.sqrt(delta2)
+        return SpectralLandscape(lam=lam, s2=1.0 / delta2, x_star=x_star)
     J = None
     if math.isfinite(delta2):
         J = sample_goe(N, n_samples, rng) / math.sqrt(delta2)
@@ -211,7 +312,7 @@ def initial_state(landscape: Landscape, rng: np.random.Generator, m0: float | No
 
 
 def simulate(
-    landscape: Landscape,
+    landscape: Landscape | SpectralLandscape,
     T: float,
     schedules: Schedule | Sequence[Schedule],
     dt: float = 0.05,
@@ -225,7 +326,8 @@ def simulate(
     """Euler-Maruyama integration of the schedules on every sample of ``landscape``.
 
     Args:
-        landscape: S sampled instances (``pspin_landscape`` / ``spiked_landscape``).
+        landscape: S sampled instances (``pspin_landscape`` / ``spiked_landscape``), dense
+            or in the eigenbasis (``SpectralLandscape``).
         T: noise temperature (effective temperature T eta).
         schedules: one schedule or a sequence; SwitchAtOverlap switches per sample, when
             the signed overlap m = x.x*/N first exceeds its threshold.
@@ -264,7 +366,7 @@ def simulate(
     out_m = np.empty((S, B, len(rec))) if landscape.x_star is not None else None
     noise_amp = math.sqrt(2.0 * T * dt)
     r = 0
-    for k in tqdm(range(n_steps + 1), desc=f"sim N={N}", disable=not progress, leave=False):
+    for k in progress_bar(range(n_steps + 1), desc=f"sim N={N}", disable=not progress):
         force, energy, m = landscape.force_and_energy(x)
         eta = np.broadcast_to(eta_grid[:, k], (S, B)).copy()  # (S, B)
         if adaptive.any():
@@ -281,8 +383,11 @@ def simulate(
         if k == n_steps:
             break
         xi = rng.standard_normal((S, 1, N))  # shared by the B schedules of a sample
-        x += eta[..., None] * (dt * force + noise_amp * xi)
-        x *= math.sqrt(N) / np.linalg.norm(x, axis=-1, keepdims=True)
+        force *= dt  # in place: the step is eta (dt force + sqrt(2 T dt) xi)
+        force += noise_amp * xi
+        force *= eta[..., None]
+        x += force
+        x *= np.sqrt(N / np.einsum("sbi,sbi->sb", x, x))[..., None]
     if not np.isfinite(out_e).all():
         raise FloatingPointError(f"simulation produced non-finite energies (dt={dt}); reduce dt or eta0")
     return SimResult(
@@ -377,7 +482,7 @@ def simulate_sk_gap_scaled(
     seed: int = 0,
     record_every: int = 100,
 ) -> GapScaledRun:
-    """The reference script's finite-N SK experiment (brief 2c), in iteration units (dt = 1).
+    """The reference script's finite-N SK experiment (SimulateSKModel.py), in iteration units (dt = 1).
 
     eta0 = 1 / (gap_factor * gap) per sample (the script's default, "eta0 > 1/(4 gap)"),
     schedules eta0 (1 + k)^-beta for each beta, plus, if ``t_protocol`` is given,
@@ -385,17 +490,17 @@ def simulate_sk_gap_scaled(
     At finite N the landscape is effectively convex beyond k ~ N^(2/3), where the
     convex rule beta = 1 wins.
     """
-    land = pspin_landscape(2, N, n_samples, seed)
-    lam = np.linalg.eigvalsh(land.J)  # (S, N), ascending
+    lam = pspin_landscape(2, N, n_samples, seed).lam  # (S, N), ascending
     gap = lam[:, -1] - lam[:, -2]
     eta0 = 1.0 / (gap_factor * gap)
     runs = []
     for s in range(n_samples):
-        one = Landscape(J=land.J[s : s + 1], J3=None, s3=0.0, x_star=None)
+        one = SpectralLandscape(lam=lam[s : s + 1], s2=0.0, x_star=None)
         scheds = [PowerLaw(float(eta0[s]), float(b)) for b in betas]
         if t_protocol is not None:
             scheds.append(ConstantThenPowerLaw(float(eta0[s]), 1.0, float(t_protocol)))
-        runs.append(simulate(one, T, scheds, dt=1.0, t_max=float(n_steps), seed=seed + 1000 * s, record_every=record_every))
+        runs.append(simulate(one, T, scheds, dt=1.0, t_max=float(n_steps), seed=seed + 1000 * s,
+                             record_every=record_every))
     first = runs[0]
     result = SimResult(
         t=first.t,

@@ -1,6 +1,7 @@
 """Evaluation harness: compare ODE-discovery methods on ODEBench and the Strogatz set.
 
-Protocol: ``shared/papers/odeformer.md`` §5 (and §3 for the offline SINDy reference numbers).
+Protocol: the paper's evaluation, restated in ``docs/papers/odeformer.md`` §5 (and §3 for our offline SINDy
+reference protocol); § numbers below refer to that page.
 
 1. :func:`prepare_tasks` — one :class:`Task` per (system, initial condition, noise σ, subsampling ρ):
    ``n_points`` evenly spaced points of the reference grid (ODEBench: of the 512-point grid on [0, 10];
@@ -33,6 +34,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from paper_code.common.progress import progress as progress_bar
 from paper_code.odeformer.integrate import ODEBENCH_SOLVER, SolverSettings, corrupt, integrate
 from paper_code.odeformer.odebench import CHAOTIC_IDS, ODEBENCH_TIME, STROGATZ_TIME, ODESystem
 from paper_code.odeformer.scoring import ACCURACY_THRESHOLD, SCORING_SOLVER, simulate, trajectory_r2
@@ -165,8 +167,8 @@ def clean_solution(system: ODESystem, ic: int, n_points: int | None,
     key = (system.source, system.id, ic, n_points, settings)
     if key not in _SOLUTIONS:
         traj = integrate(system.trees, system.init[ic], time_grid(system, n_points), settings, compiled=True)
-        if not traj.ok:
-            log.warning("system %r IC %d could not be integrated (%s)", system.id, ic, traj.reason)
+        if not traj.ok:  # per system: DEBUG; prepare_tasks logs one summary
+            log.debug("system %r IC %d could not be integrated (%s)", system.id, ic, traj.reason)
         _SOLUTIONS[key] = traj.y if traj.ok else None
     return _SOLUTIONS[key]
 
@@ -190,9 +192,11 @@ def prepare_tasks(systems: Iterable[ODESystem], noise_levels: Sequence[float] = 
         seed: base seed; each task's noise/subsampling stream derives from it and the task's key.
         ics: initial conditions to fit from; generalisation uses the next IC of the system (cyclically).
 
-    Systems whose clean trajectory cannot be integrated are skipped with a warning.
+    Systems whose clean trajectory cannot be integrated are skipped, and tasks whose generalisation IC cannot
+    be integrated have no generalisation target; one warning names them.
     """
     tasks = []
+    skipped, no_gen = [], []
     for system in systems:
         npts = None if n_points is None else min(n_points, len(time_grid(system)))
         t = time_grid(system, npts)
@@ -201,15 +205,21 @@ def prepare_tasks(systems: Iterable[ODESystem], noise_levels: Sequence[float] = 
                 raise ValueError(f"system {system.id!r} has {len(system.init)} initial conditions, asked for {ic}")
             y_clean = clean_solution(system, ic, npts)
             if y_clean is None:
+                skipped.append(f"{system.id} (IC {ic})")
                 continue
             gen_ic = (ic + 1) % len(system.init) if len(system.init) > 1 else None
             y_gen = clean_solution(system, gen_ic, npts) if gen_ic is not None else None
+            if gen_ic is not None and y_gen is None:
+                no_gen.append(f"{system.id} (IC {gen_ic})")
             for noise in noise_levels:
                 for fraction in subsample_fractions:
                     rng = np.random.default_rng(_task_seed(seed, system, ic, noise, fraction))
                     t_obs, y_obs, _, _ = corrupt(t, y_clean, rng, noise=noise, fraction=fraction)
                     tasks.append(Task(system, ic, float(noise), float(fraction), seed, t, y_clean,
                                       t_obs, y_obs, gen_ic, y_gen))
+    if skipped or no_gen:
+        log.warning("the true system could not be integrated: %d skipped [%s]; %d without a generalisation target "
+                    "[%s]", len(skipped), ", ".join(skipped), len(no_gen), ", ".join(no_gen))
     return tasks
 
 
@@ -262,11 +272,9 @@ def run_benchmark(methods: Sequence[Method], tasks: Sequence[Task], *, max_dim: 
                   progress: bool = True, settings: SolverSettings = SCORING_SOLVER) -> BenchmarkResult:
     """Fit every method on every task (with ``dim <= max_dim``) and score it; never raises on a method's
     failure (score 0, reason in ``error``). ``inference_s`` is the wall time of ``fit`` alone."""
-    from tqdm.auto import tqdm
-
     selected = [t for t in tasks if max_dim is None or t.dim <= max_dim]
     rows = []
-    bar = tqdm(total=len(methods) * len(selected), disable=not progress, desc="benchmark")
+    bar = progress_bar(total=len(methods) * len(selected), disable=not progress, desc="benchmark")
     for method in methods:
         for task in selected:
             bar.set_postfix_str(f"{method.name} / {task.system.id}", refresh=False)

@@ -1,21 +1,34 @@
 """Headline claims of ODEFormer (d'Ascoli, Becker, Mathis, Schwaller & Kilbertus, ICLR 2024), checked on
 the metrics of :mod:`paper_code.odeformer.experiments`.
 
-Checks follow the paper's statements as ``shared/papers/odeformer.md`` §3-§4 records them, as directions
+Checks follow the paper's statements (arXiv 2310.05573: robustness to noise and subsampling, reconstruction vs
+generalisation, candidates, complexity and chaos, inference time, the ODEBench headline) as directions
 ("loses less", "harder", "help", "falls", "faster"), never thresholds fitted to our runs. "Accuracy" is
-the fraction of systems with R² > 0.9 (§5); "SINDy" is the paper's baseline protocol (finite differences,
-hyper-parameters selected by derivative R² on the last 30 % of the trajectory). The headline numbers are
-checked within ±10 points, the spread between the paper's runs we cannot resolve.
+the fraction of systems with R² > 0.9, the paper's metric; "SINDy" is the paper's baseline protocol (finite
+differences, hyper-parameters selected by derivative R² on the last 30 % of the trajectory). The headline
+numbers are checked within ±10 points, the spread between the paper's runs we cannot resolve.
+
+Every number a not-reproduced reason quotes is a ``{metric_key:format}`` placeholder, filled from the run's
+metrics when the claims are evaluated, so the reason never goes stale.
 """
 from __future__ import annotations
 
 from paper_code.common.claims import Claim, between, greater_than, is_true, less_than
 
 SMALL_MODEL = (
-    "the quick model (1.2M parameters, 7000 steps of 64 systems on 30k distinct generated systems, 41 min on "
-    "2 CPU cores; the paper trains 86M parameters on ~50M systems on GPUs) reconstructs only a handful of the "
-    "51 ODEBench systems with D <= 2 (17 % of D = 1, none of D = 2)"
+    "the quick model ({train_n_params:,} parameters, {train_steps:,} steps of {train_batch_size} systems drawn "
+    "from {train_cache_size:,} distinct generated systems, {train_minutes:.0f} min of cache generation and training "
+    "on {train_device}; the paper's model is far larger and sees tens of millions of systems) reconstructs "
+    "{odeformer_odebench_n_recon_clean} of the {n_odebench_systems} clean ODEBench systems with "
+    "D <= {max_dim_evaluated} ({odeformer_recon_dim1:.0%} of D = 1, {odeformer_recon_dim2:.0%} of D = 2)"
 )
+
+
+def _by_dimension(d: int) -> str:
+    """Clean ODEBench reconstruction of ODEFormer and SINDy on the systems of dimension ``d`` (placeholders)."""
+    return (f"ODEFormer reconstructs {{odeformer_n_recon_dim{d}}} of the {{n_odebench_dim{d}}} clean D = {d} systems "
+            f"({{odeformer_recon_dim{d}:.0%}}), SINDy {{sindy_n_recon_dim{d}}} ({{sindy_recon_dim{d}:.0%}})")
+
 
 CLAIMS = [
     Claim(
@@ -26,10 +39,6 @@ CLAIMS = [
         "noise_retention_diff_ci_low",
         greater_than(0.0),
         paper_value="SINDy collapses under noise, ODEFormer degrades gracefully",
-        not_reproduced={"quick": (
-            "the point estimate is positive (ODEFormer keeps 3 of its 4 clean reconstructions at σ = 0.05, "
-            "retention 0.75, SINDy 0.67) but rests on 4 systems, and the bootstrap interval spans 0: "
-            + SMALL_MODEL)},
     ),
     Claim(
         "C1c_noise_robust_in_distribution",
@@ -67,10 +76,10 @@ CLAIMS = [
     Claim(
         "C3b_sampling_beats_greedy",
         "Sampling candidates and ranking them by fit beats greedy decoding on held-out generated systems "
-        "(reconstruction accuracy, 16 samples minus greedy, σ = 0)",
+        "(reconstruction accuracy, n_candidates samples minus greedy, σ = 0)",
         "indist_sampling_minus_greedy",
         greater_than(0.0),
-        paper_value="sampling is the default decoding; brief §4: ×4-5 over greedy at CPU scale",
+        paper_value="sampling candidates and ranking them by fit is the default decoding (official code)",
     ),
     Claim(
         "C4_accuracy_falls_with_complexity",
@@ -88,10 +97,11 @@ CLAIMS = [
         less_than(1),
         paper_value="chaotic systems are not recovered (trajectory R² punishes tiny coefficient errors)",
         not_reproduced={"quick": (
-            "SINDy recovers system 60 (R² 0.995): with 64 points on t in [0, 10] its trajectory is still "
-            "predictable from nearly exact coefficients. The mechanism does show: the true equations with "
-            "constants perturbed by 1 % reach R² > 0.9 on 2 of the 4 chaotic systems vs 57 of the 59 regular ones "
-            "(claim C5b)")},
+            "SINDy recovers system {sindy_chaotic_recovered_ids} (R² {sindy_chaotic_best_r2:.3f}): with "
+            "{n_points} points on ODEBench's time grid its trajectory is still predictable from nearly exact "
+            "coefficients. The mechanism does show: the true equations with constants perturbed by "
+            "{truth_perturbation:.0%} reach R² > 0.9 on {truth_n_recon_chaotic} of the {n_chaotic} chaotic systems vs "
+            "{truth_n_recon_regular} of the {n_regular} regular ones (claim C5b)")},
     ),
     Claim(
         "C5b_chaotic_sensitive_to_coefficients",
@@ -103,11 +113,47 @@ CLAIMS = [
     ),
     Claim(
         "C6_inference_faster_than_search",
-        "ODEFormer's inference per system is faster than SINDy with the paper's hyper-parameter search "
-        "(median wall time ratio SINDy / ODEFormer > 1, same systems, one run)",
+        "ODEFormer's median inference time per system is below that of SINDy running the paper's 648-setting "
+        "hyper-parameter search (ratio SINDy / ODEFormer > 1, same clean systems, one run after the other; the "
+        "16-setting SINDy of the main benchmark is compared at equal accuracy in C6b)",
         "timing_speedup",
         greater_than(1.0),
-        paper_value="seconds per system vs minutes-hours for baselines with search",
+        paper_value="seconds per system vs minutes-hours for baselines with hyper-parameter search",
+    ),
+    Claim(
+        "C6b_faster_at_equal_accuracy",
+        "At equal accuracy ODEFormer is faster: its time per reconstructed system (median fit time on the clean "
+        "ODEBench tasks over its clean reconstruction accuracy) is below that of the 16-setting SINDy of the main "
+        "benchmark (ratio SINDy / ODEFormer > 1)",
+        "time_per_recon_sindy_over_odeformer",
+        greater_than(1.0),
+        paper_value="more accurate than the baselines and faster than them with their search",
+        not_reproduced={"quick": (
+            "SINDy with the main benchmark's grid fits a clean system in {sindy_clean_median_s:.2f} s and reconstructs "
+            "{sindy_odebench_recon_clean:.0%} of them, {sindy_s_per_recon:.2f} s per reconstructed system; ODEFormer "
+            "takes {odeformer_clean_median_s:.2f} s and reconstructs {odeformer_odebench_recon_clean:.0%}, "
+            "{odeformer_s_per_recon:.2f} s per reconstructed system ({timing_sindy_settings} takes "
+            "{timing_sindy_search_median_s:.1f} s per system, claim C6): " + SMALL_MODEL)},
+    ),
+    Claim(
+        "C9_dim1_ahead_of_sindy",
+        "On the clean one-dimensional ODEBench systems ODEFormer's reconstruction accuracy is above SINDy's "
+        "(paper-protocol SINDy; accuracy difference > 0)",
+        "odeformer_minus_sindy_recon_dim1",
+        greater_than(0.0),
+        paper_value="ahead of every baseline on ODEBench: 66.4 % reconstruction over all 63 systems (no "
+                    "per-dimension number quoted)",
+        not_reproduced={"quick": _by_dimension(1) + "; " + SMALL_MODEL},
+    ),
+    Claim(
+        "C9b_dim2_ahead_of_sindy",
+        "On the clean two-dimensional ODEBench systems ODEFormer's reconstruction accuracy is above SINDy's "
+        "(paper-protocol SINDy; accuracy difference > 0)",
+        "odeformer_minus_sindy_recon_dim2",
+        greater_than(0.0),
+        paper_value="ahead of every baseline on ODEBench: 66.4 % reconstruction over all 63 systems (no "
+                    "per-dimension number quoted)",
+        not_reproduced={"quick": _by_dimension(2) + "; " + SMALL_MODEL},
     ),
     Claim(
         "C7_headline_reconstruction",
@@ -116,7 +162,7 @@ CLAIMS = [
         "odeformer_odebench_recon_mean_over_noise",
         between(0.564, 0.764),
         paper_value=0.664,
-        not_reproduced={"quick": SMALL_MODEL + "; the brief calls the paper's numbers out of reach at CPU scale"},
+        not_reproduced={"quick": SMALL_MODEL + "; the paper's headline numbers need the paper-scale model"},
     ),
     Claim(
         "C8_headline_generalisation",
@@ -125,6 +171,6 @@ CLAIMS = [
         "odeformer_odebench_gen_mean_over_noise",
         between(0.228, 0.428),
         paper_value=0.328,
-        not_reproduced={"quick": SMALL_MODEL + "; the brief calls the paper's numbers out of reach at CPU scale"},
+        not_reproduced={"quick": SMALL_MODEL + "; the paper's headline numbers need the paper-scale model"},
     ),
 ]

@@ -5,18 +5,19 @@ returns a matplotlib figure in the project style.
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from paper_code.common.plotting import label_axes, new_figure, palette
+from paper_code.common.plotting import label_axes, new_figure, palette, use_style
 from paper_code.odeformer.benchmark import ACCURACY_THRESHOLD, Task
 from paper_code.odeformer.scoring import simulate
 
 __all__ = ["fig_noise_subsampling", "fig_recon_vs_gen", "fig_candidates", "fig_trajectories",
-           "fig_inference_time", "fig_complexity_chaos", "fig_in_distribution"]
+           "fig_inference_time", "fig_complexity_chaos", "fig_in_distribution", "fig_own_data"]
 
 _MARKERS = {"ODEFormer": "o", "SINDy": "s", "SINDy (trajectory selection)": "^"}
 
@@ -103,48 +104,66 @@ def fig_candidates(sweep: pd.DataFrame):
 
 def fig_trajectories(res: pd.DataFrame, tasks: Sequence[Task], systems: Sequence, method: str = "ODEFormer",
                      equations: dict | None = None):
-    """True (clean) vs predicted trajectories on ``systems`` (ids), from the clean ODEBench tasks; the
-    prediction's equation (``equations[id]``, else the raw prediction) in the title."""
+    """True (clean) vs predicted trajectories on ``systems`` (ids), from the clean ODEBench tasks.
+
+    Each example is a plot (title: id, full system name wrapped, reconstruction R²) above a text panel with
+    the predicted and the true equations (``equations[id] = (trees, text)``; else the raw prediction). Colour
+    is the state component (solid true, dashed predicted), grey dots the observation; one legend below all.
+    """
+    from matplotlib.lines import Line2D
+
     from paper_code.odeformer.scoring import SCORING_SOLVER
 
     ncols = 2 if len(systems) > 1 else 1
     nrows = -(-len(systems) // ncols)
-    fig, axes = new_figure(ncols, nrows, width=4.4, height=3.3)
-    axes = np.atleast_1d(axes).ravel()
-    for ax in axes[len(systems):]:
+    fig, grid = new_figure(ncols, 2 * nrows, width=4.6, height=1.6,
+                           gridspec_kw={"height_ratios": [3.4, 0.75] * nrows})
+    grid = np.atleast_2d(grid)
+    plots, texts = grid[0::2].ravel(), grid[1::2].ravel()
+    for ax in texts:
+        ax.axis("off")
+    for ax in plots[len(systems):]:
         ax.set_visible(False)
     by_id = {t.system.id: t for t in tasks if t.noise == 0 and t.subsample == 0 and t.system.source == "ODEBench"}
     rows = res[(res["method"] == method) & (res["noise"] == 0) & (res["subsample"] == 0)
                & (res["benchmark"] == "ODEBench")].set_index("system")
-    c = palette(3)
-    for ax, sid in zip(axes, systems):
+    max_dim = max(by_id[sid].dim for sid in systems)
+    c = palette(max(max_dim, 2))
+    for ax, tax, sid in zip(plots, texts, systems):
         task, row = by_id[sid], rows.loc[sid]
-        ax.plot(task.t_obs, task.y_obs, "o", ms=2.5, color="0.55", label="observed")
+        ax.plot(task.t_obs, task.y_obs, "o", ms=2.2, color="0.6", zorder=1)
         pred = (equations or {}).get(sid)
         trees = pred[0] if pred else None
         y_hat = simulate(trees, task.y_clean[0], task.t, SCORING_SOLVER) if trees is not None else None
         for j in range(task.dim):
-            ax.plot(task.t, task.y_clean[:, j], "-", color=c[j], lw=1.2, label="true" if j == 0 else None)
+            ax.plot(task.t, task.y_clean[:, j], "-", color=c[j], lw=1.3, zorder=2)
             if y_hat is not None:
-                ax.plot(task.t, y_hat[:, j], "--", color="k", lw=1.1, label="predicted" if j == 0 else None)
-        text = pred[1] if pred else str(row["prediction"])
-        name = task.system.name if len(task.system.name) <= 34 else task.system.name[:33] + "…"
-        ax.set_title(f"#{sid} {name}, R² = {row['r2_reconstruction']:.3f}", fontsize=8, loc="right")
-        ax.set_xlabel("t\n" + _wrap(text, 62), fontsize=7, family="monospace", loc="left")
+                ax.plot(task.t, y_hat[:, j], "--", color=c[j], lw=1.3, zorder=3)
+        ax.set_title(textwrap.fill(f"#{sid} {task.system.name}", 52) + f"\nreconstruction R² = "
+                     f"{row['r2_reconstruction']:.3f}", fontsize=8, loc="left")
+        ax.set_xlabel("t")
         ax.set_ylabel("x(t)")
-    axes[0].legend(fontsize=7, frameon=False, loc="upper right")
-    label_axes(axes)
+        text = pred[1] if pred else f"pred: {row['prediction']}"
+        tax.text(0.0, 1.0, _wrap(text, 74), transform=tax.transAxes, va="top", ha="left", fontsize=6.8,
+                 family="monospace")
+    handles = [Line2D([], [], ls="", marker="o", ms=3, color="0.6", label="observed"),
+               Line2D([], [], color="0.25", lw=1.3, label="true"),
+               Line2D([], [], color="0.25", lw=1.3, ls="--", label="predicted")]
+    handles += [Line2D([], [], color=c[j], lw=4, label=f"x{j}") for j in range(max_dim)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7.5, frameon=False)
+    label_axes(plots[:len(systems)])
     return fig
 
 
-def _wrap(text: str, width: int, max_lines: int = 2) -> str:
-    """Each line of ``text`` cut into at most ``max_lines`` pieces of ``width`` characters (… if longer)."""
+def _wrap(text: str, width: int, max_lines: int = 3) -> str:
+    """Each line of ``text`` wrapped at ``width`` characters into at most ``max_lines`` lines (… if longer);
+    continuation lines are indented."""
     out = []
     for line in text.splitlines():
-        pieces = [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        pieces = textwrap.wrap(line, width, subsequent_indent="      ", break_long_words=True) or [""]
         if len(pieces) > max_lines:
             pieces = pieces[:max_lines]
-            pieces[-1] = pieces[-1][:-1] + "…"
+            pieces[-1] = pieces[-1][: width - 1] + "…"
         out.extend(pieces)
     return "\n".join(out)
 
@@ -157,7 +176,7 @@ def fig_inference_time(timing: pd.DataFrame, main: pd.DataFrame):
     groups += [(f"{m}\n(all tasks)", g["inference_s"].to_numpy()) for m, g in main.groupby("method", sort=False)]
     rng = np.random.default_rng(0)
     cols = palette(len(groups))
-    for i, (label, v) in enumerate(groups):
+    for i, (_label, v) in enumerate(groups):
         ax.scatter(i + 0.12 * rng.standard_normal(len(v)), v, s=6, alpha=0.5, color=cols[i])
         ax.plot([i - 0.3, i + 0.3], [np.median(v)] * 2, color="k", lw=1.5)
     ax.set_yscale("log")
@@ -228,4 +247,45 @@ def fig_in_distribution(res: pd.DataFrame, metrics: dict):
     ax.set_title(f"{res['system'].nunique()} held-out generated systems; retention ODEFormer − SINDy = "
                  f"{metrics['indist_noise_retention_diff']:.2f} [{lo:.2f}, {hi:.2f}]", fontsize=8)
     ax.legend(fontsize=7.5, frameon=False)
+    return fig
+
+
+def fig_own_data(t: np.ndarray, observed: np.ndarray, panels: Sequence[tuple[str, np.ndarray, dict[str, np.ndarray]]],
+                 equations: dict[str, str]):
+    """A system of the reader's own: per panel ``(title, true trajectory, {method: integrated prediction})`` on the
+    grid ``t`` (the first panel also shows the noisy ``observed`` points), then each method's equations below.
+    Colour is the state component; solid the truth, dashed / dotted the methods' predictions."""
+    from matplotlib.lines import Line2D
+
+    use_style()
+    keys = [str(i) for i in range(len(panels))]
+    fig, axd = plt.subplot_mosaic([keys, ["text"] * len(keys)], figsize=(3.8 * len(keys), 3.4), layout="constrained",
+                                  height_ratios=[3.2, 0.7])
+    plots, text = [axd[k] for k in keys], axd["text"]
+    dim = observed.shape[1]
+    c = palette(max(dim, 2))
+    styles = ["--", ":", "-."]
+    methods = list(equations)
+    for i, (ax, (title, truth, preds)) in enumerate(zip(plots, panels)):
+        if i == 0:
+            ax.plot(t, observed, "o", ms=2.2, color="0.6", zorder=1)
+        for j in range(dim):
+            ax.plot(t, truth[:, j], "-", color=c[j], lw=1.3, zorder=2)
+            for k, name in enumerate(methods):
+                if name in preds:
+                    ax.plot(t, preds[name][:, j], styles[k % len(styles)], color=c[j], lw=1.3, zorder=3)
+        ax.set_title(title, fontsize=8, loc="left")
+        ax.set_xlabel("t")
+        ax.set_ylabel("x(t)")
+    text.axis("off")
+    lines = [f"{name}: {eq}" for name, eq in equations.items()]
+    text.text(0.0, 1.0, _wrap("\n".join(lines), 58 * len(keys), max_lines=2), transform=text.transAxes, va="top",
+              ha="left", fontsize=6.8, family="monospace")
+    handles = [Line2D([], [], ls="", marker="o", ms=3, color="0.6", label="observed"),
+               Line2D([], [], color="0.25", lw=1.3, label="true")]
+    handles += [Line2D([], [], color="0.25", lw=1.3, ls=styles[k % len(styles)], label=name)
+                for k, name in enumerate(methods)]
+    handles += [Line2D([], [], color=c[j], lw=4, label=f"x{j}") for j in range(dim)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7.5, frameon=False)
+    label_axes(plots)
     return fig

@@ -1,6 +1,6 @@
 """ODEFormer inference: one observed trajectory → a ranked set of candidate ODE systems.
 
-Spec ``shared/papers/odeformer.md`` §2.5:
+The inference of ODEFormer (d'Ascoli et al., ICLR 2024; official code github.com/sdascoli/odeformer):
 
 1. **Rescaling** (:class:`Rescaling`): time is mapped affinely onto ``[1, 10]`` (the generator's time
    range), ``τ = a t + b``; each component is divided by its value at the earliest observed time,
@@ -9,17 +9,20 @@ Spec ``shared/papers/odeformer.md`` §2.5:
 2. **Bagging**: the points are shuffled and split into bags of at most ``max_bag``; each bag is decoded
    on its own.
 3. **Decoding**: temperature sampling of ``n_candidates`` per bag (greedy when ``temperature = 0``), or
-   beam search when ``beam_size > 1``. Unparsable sequences and systems of the wrong dimension are dropped,
-   duplicates merged.
+   beam search when ``beam_size > 1``, all bags in one batch. Unparsable sequences and systems of the wrong
+   dimension are dropped, duplicates merged.
 4. **Ranking**: every candidate (in the original coordinates) is integrated from the first observed state
    over the observed times and scored by the variance-weighted R² against the observation; the best wins.
+   Several observations of one system (e.g. from different initial conditions) are rescaled and bagged one
+   by one, their candidates pooled and scored by the mean R² over the observations.
 5. **Optional refinement** ("ODEFormer (opt)"): BFGS with finite-difference gradients on ``1 − R²`` of the
    integrated trajectory over the winner's constants, started at the predicted constants, within a
    wall-clock budget; the best parameters seen are kept (never worse than the start).
 
-:class:`OdeformerMethod` implements the benchmark's :class:`~paper_code.odeformer.benchmark.Method`
-protocol; :func:`candidate_sweep` scores best-of-first-``k`` candidates for the "more candidates help"
-figure from a single sampling run per task.
+Steps 3-5 run on the symbolic core's candidate loop (:mod:`paper_code.symbolic.candidates`), with the
+trajectory R² as the paper's data-fit score. :class:`OdeformerMethod` implements the benchmark's
+:class:`~paper_code.odeformer.benchmark.Method` protocol; :func:`candidate_sweep` scores best-of-first-``k``
+candidates for the "more candidates help" figure from a single sampling run per task.
 """
 from __future__ import annotations
 
@@ -35,11 +38,13 @@ import torch
 
 from paper_code.odeformer.integrate import SolverSettings
 from paper_code.odeformer.scoring import simulate, trajectory_r2
+from paper_code.symbolic.candidates import Candidate, CandidateProblem, DecodingSettings, decode_sequences
 from paper_code.symbolic.embedder import tokenize_points
 from paper_code.symbolic.encoding import decode_system
 from paper_code.symbolic.expressions import Node, const, op
 
-__all__ = ["RANKING_SOLVER", "Rescaling", "substitute", "Candidate", "OdeformerMethod", "candidate_sweep"]
+__all__ = ["RANKING_SOLVER", "Rescaling", "substitute", "Candidate", "Trajectories", "system_text", "OdeformerMethod",
+           "candidate_sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,7 @@ def substitute(tree: Node, mapping: dict[str, Node]) -> Node:
 
 @dataclass(frozen=True)
 class Rescaling:
-    """``τ = a t + b`` onto ``t_range`` and ``z = s ⊙ x`` (§2.5 step 1)."""
+    """``τ = a t + b`` onto ``t_range`` and ``z = s ⊙ x`` (step 1 above)."""
 
     a: float
     b: float
@@ -96,18 +101,13 @@ class Rescaling:
 
 
 # --------------------------------------------------------------------------- candidates
-@dataclass
-class Candidate:
-    """A decoded system in the original coordinates, the sample it came from, and its fit to the data."""
+#: A list of ``(t, y)`` observations of one system: ``t`` ``(T,)`` increasing, ``y`` ``(T, D)``.
+Trajectories = Sequence[tuple[np.ndarray, np.ndarray]]
 
-    system: tuple[Node, ...]
-    order: int           # position in sampling order (bag-major), for best-of-first-k sweeps
-    fit_r2: float        # R² of the integrated candidate against the observed trajectory
-    refined: bool = False
 
-    @property
-    def text(self) -> str:
-        return " ; ".join(tree.infix() for tree in self.system)
+def system_text(system: Sequence[Node]) -> str:
+    """``f_0 ; f_1 ; ...`` in infix notation."""
+    return " ; ".join(tree.infix() for tree in system)
 
 
 def _is_system(pred: Sequence[Node] | None, dim: int) -> bool:
@@ -116,19 +116,26 @@ def _is_system(pred: Sequence[Node] | None, dim: int) -> bool:
         v.startswith("x_") and v[2:].isdigit() and int(v[2:]) < dim for tr in pred for v in tr.variables())
 
 
-def _observed_r2(system: Sequence[Node], t: np.ndarray, y: np.ndarray, settings: SolverSettings) -> float:
-    """R² of the system integrated from the first observed state against the observation."""
-    return trajectory_r2(y, simulate(system, y[0], t, settings))
+def _observed_r2(system: Sequence[Node], trajectories: Trajectories, settings: SolverSettings) -> float:
+    """Mean over the observations of the R² of the system integrated from the first observed state."""
+    return float(np.mean([trajectory_r2(y, simulate(system, y[0], t, settings)) for t, y in trajectories]))
+
+
+def _as_arrays(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(t, dtype=float)
+    return t, np.asarray(y, dtype=float).reshape(len(t), -1)
 
 
 @dataclass
 class OdeformerMethod:
-    """The trained model as a benchmark method (§2.5).
+    """The trained model as a benchmark method (steps 1-5 above), on the core candidate loop
+    (:mod:`paper_code.symbolic.candidates`) with the trajectory R² as the data-fit score.
 
     ``model``/``vocabs`` from :func:`paper_code.odeformer.train.load_model`. ``n_candidates`` per bag
     (``temperature`` 0 → a single greedy candidate), ``beam_size > 1`` → beam search instead of sampling.
-    ``refine_s > 0`` turns on the BFGS refinement with that wall-clock budget. After each :meth:`fit`,
-    :attr:`last_candidates` holds every parsed candidate, best first.
+    ``refine_s > 0`` turns on the BFGS refinement with that wall-clock budget. ``use_cache=False`` decodes
+    without the key/value cache (the slow reference path). After each :meth:`fit`, :attr:`last_candidates`
+    holds every parsed candidate, best first.
     """
 
     model: torch.nn.Module
@@ -142,15 +149,20 @@ class OdeformerMethod:
     seed: int = 0
     name: str = "ODEFormer"
     ranking_solver: SolverSettings = RANKING_SOLVER
+    use_cache: bool = True
     last_candidates: list[Candidate] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        if self.n_candidates < 1 or self.max_bag < 2 or self.beam_size < 1:
-            raise ValueError("need n_candidates >= 1, beam_size >= 1 and max_bag >= 2, got "
-                             f"{self.n_candidates}, {self.beam_size}, {self.max_bag}")
-        if self.temperature < 0 or self.refine_s < 0:
-            raise ValueError(f"temperature and refine_s must be >= 0, got {self.temperature}, {self.refine_s}")
+        _ = self.decoding  # raises ValueError on bad decoding settings
+        if self.max_bag < 2:
+            raise ValueError(f"max_bag must be >= 2, got {self.max_bag}")
+        if not self.refine_s >= 0:
+            raise ValueError(f"refine_s must be >= 0 (0 = no refinement), got {self.refine_s}")
         self.max_dim = self.model.cfg.max_width - 1
+
+    @property
+    def decoding(self) -> DecodingSettings:
+        return DecodingSettings(self.n_candidates, self.temperature, self.beam_size, self.seed, self.use_cache)
 
     # ---------------------------------------------------------------- decoding
     def _bags(self, tau: np.ndarray, z: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
@@ -161,76 +173,78 @@ class OdeformerMethod:
         perm = rng.permutation(len(rows))
         return [rows[np.sort(chunk)] for chunk in np.array_split(perm, n_bags)]
 
-    def decode_bags(self, bags: Sequence[np.ndarray], dim: int) -> list[tuple[Node, ...] | None]:
-        """Raw candidates in the rescaled coordinates, bag-major (``None`` = unparsable)."""
+    def _parse(self, ids: list[int]) -> tuple[Node, ...] | None:
+        voc = self.vocabs
+        try:
+            return tuple(decode_system(voc.out.decode(ids), voc.floats))
+        except (ValueError, KeyError):
+            return None
+
+    def decode_bags(self, bags: Sequence[np.ndarray], dim: int) -> list[list[tuple[Node, ...] | None]]:
+        """Raw candidates in the rescaled coordinates, per bag, in sampling order (``None`` = unparsable).
+        All bags are decoded in one batch."""
         voc = self.vocabs
         ids, mask = tokenize_points(bags, voc.floats, voc.inp, self.model.cfg.max_width)
-        seqs: list[list[int]] = []
-        if self.beam_size > 1:
-            for hyps in self.model.beam_search(ids, mask, beam_size=self.beam_size):
-                seqs.extend(h for _, h in hyps[: self.n_candidates])
-        else:
-            greedy = self.temperature <= 0
-            gen = torch.Generator().manual_seed(self.seed)
-            out = self.model.sample(ids, mask, temperature=self.temperature,
-                                    n_samples=1 if greedy else self.n_candidates, generator=gen)
-            for row in out.tolist():
-                seqs.append([i for i in row if i not in (voc.out.eos_id, voc.out.pad_id)])
-        systems: list[tuple[Node, ...] | None] = []
-        for s in seqs:
-            try:
-                trees = tuple(decode_system(voc.out.decode(s), voc.floats))
-            except (ValueError, KeyError):
-                systems.append(None)
-                continue
-            systems.append(trees)
-        return systems
+        return [[self._parse(s) for s in seqs] for seqs in decode_sequences(self.model, ids, mask, self.decoding)]
 
-    def candidates(self, t: np.ndarray, y: np.ndarray) -> list[Candidate]:
-        """Every parsed, distinct candidate in the original coordinates, ranked by observed-trajectory R²
-        (ties keep sampling order)."""
-        t = np.asarray(t, dtype=float)
-        y = np.asarray(y, dtype=float).reshape(len(t), -1)
-        dim = y.shape[1]
+    # ---------------------------------------------------------------- the candidate loop
+    def search(self, trajectories: Trajectories) -> list[Candidate]:
+        """Every parsed, distinct candidate in the original coordinates, ranked by the mean R² of its
+        integration against each observation (ties keep sampling order).
+
+        The observations are rescaled and bagged one by one; all bags are decoded together, and a candidate
+        decoded from an observation is mapped back with that observation's rescaling.
+        """
+        obs = [_as_arrays(t, y) for t, y in trajectories]
+        if not obs:
+            raise ValueError("no trajectory given")
+        dim = obs[0][1].shape[1]
+        if any(y.shape[1] != dim for _, y in obs):
+            raise ValueError(f"every trajectory must have the same dimension, got {[y.shape[1] for _, y in obs]}")
         if dim > self.max_dim:
             raise ValueError(f"the model handles systems up to D={self.max_dim}, got D={dim}")
-        scaling = Rescaling.fit(t, y) if self.rescale else Rescaling.identity(dim)
-        tau, z = scaling.apply(t, y)
+        scalings = [Rescaling.fit(t, y) if self.rescale else Rescaling.identity(dim) for t, y in obs]
         rng = np.random.default_rng(self.seed)
-        raw = self.decode_bags(self._bags(tau, z, rng), dim)
-        seen: dict[str, Candidate] = {}
-        for order, pred in enumerate(raw):
-            if not _is_system(pred, dim):
-                continue
-            key = " ; ".join(tr.infix() for tr in pred)
-            if key in seen:
-                continue
-            system = scaling.unscale(pred)
-            seen[key] = Candidate(system, order, _observed_r2(system, t, y, self.ranking_solver))
-        ranked = sorted(seen.values(), key=lambda c: (-c.fit_r2, c.order))
-        if ranked and self.refine_s > 0:
-            ranked[0] = self.refine(ranked[0], t, y)
-        return ranked
+        bags, source = [], []
+        for j, ((t, y), scaling) in enumerate(zip(obs, scalings)):
+            new = self._bags(*scaling.apply(t, y), rng)
+            bags += new
+            source += [j] * len(new)
+        raw = [None if pred is None else (source[b], pred)
+               for b, preds in enumerate(self.decode_bags(bags, dim)) for pred in preds]
+        problem = CandidateProblem(
+            valid=lambda r: _is_system(r[1], dim),
+            key=lambda r: (r[0], system_text(r[1])),
+            finalize=lambda r: scalings[r[0]].unscale(r[1]),
+            score=lambda system: _observed_r2(system, obs, self.ranking_solver),
+            refine=(lambda c: self.refine(c, obs)) if self.refine_s > 0 else None,
+        )
+        return problem.rank(raw)
+
+    def candidates(self, t: np.ndarray, y: np.ndarray) -> list[Candidate]:
+        """:meth:`search` on one observation."""
+        return self.search([(t, y)])
 
     def fit(self, t: np.ndarray, y: np.ndarray) -> tuple[Node, ...]:
         self.last_candidates = self.candidates(t, y)
         if not self.last_candidates:
             raise RuntimeError(f"none of the decoded sequences is a valid {np.shape(y)[-1]}-D system")
-        return self.last_candidates[0].system
+        return self.last_candidates[0].prediction
 
     # ---------------------------------------------------------------- refinement
-    def refine(self, cand: Candidate, t: np.ndarray, y: np.ndarray) -> Candidate:
-        """BFGS (finite-difference gradients) on ``1 − R²`` over the constants of ``cand`` (§2.5 step 5)."""
-        c0 = np.concatenate([np.asarray(tr.constants(), dtype=float) for tr in cand.system])
+    def refine(self, cand: Candidate, trajectories: Trajectories) -> Candidate:
+        """BFGS (finite-difference gradients) on ``1 − R²`` over the constants of ``cand`` (step 5 above)."""
+        system = cand.prediction
+        c0 = np.concatenate([np.asarray(tr.constants(), dtype=float) for tr in system])
         if c0.size == 0:
             return cand
-        sizes = [len(tr.constants()) for tr in cand.system]
+        sizes = [len(tr.constants()) for tr in system]
         splits = np.cumsum(sizes)[:-1]
 
         def build(c: np.ndarray) -> tuple[Node, ...]:
-            return tuple(tr.with_constants(part) for tr, part in zip(cand.system, np.split(c, splits)))
+            return tuple(tr.with_constants(part) for tr, part in zip(system, np.split(c, splits)))
 
-        best = {"c": c0, "r2": cand.fit_r2}
+        best = {"c": c0, "r2": cand.score}
         deadline = time.monotonic() + self.refine_s
 
         class _Stop(Exception):
@@ -239,7 +253,7 @@ class OdeformerMethod:
         def loss(c: np.ndarray) -> float:
             if time.monotonic() > deadline:
                 raise _Stop
-            r2 = _observed_r2(build(c), t, y, self.ranking_solver)
+            r2 = _observed_r2(build(c), trajectories, self.ranking_solver)
             if r2 > best["r2"]:
                 best.update(c=c.copy(), r2=r2)
             return 1.0 - r2
@@ -248,7 +262,7 @@ class OdeformerMethod:
             scipy.optimize.minimize(loss, c0, method="BFGS", options={"maxiter": 50})
         except _Stop:
             pass
-        if best["r2"] <= cand.fit_r2:
+        if best["r2"] <= cand.score:
             return cand
         return Candidate(build(best["c"]), cand.order, float(best["r2"]), refined=True)
 
@@ -263,14 +277,13 @@ def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int],
     :func:`~paper_code.odeformer.benchmark.run_benchmark` does. Columns: ``system, k, r2_reconstruction,
     r2_generalization``.
     """
-    from tqdm.auto import tqdm
-
+    from paper_code.common.progress import progress as progress_bar
     from paper_code.odeformer.benchmark import score_task
 
     if max(ks) > method.n_candidates or min(ks) < 1:
         raise ValueError(f"ks must lie in 1..n_candidates={method.n_candidates}, got {list(ks)}")
     rows = []
-    for task in tqdm(tasks, disable=not progress, desc="candidate sweep"):
+    for task in progress_bar(tasks, disable=not progress, desc="candidate sweep"):
         cands = method.candidates(task.t_obs, task.y_obs)
         scored: dict[int, tuple[float, float]] = {}
         for k in ks:
@@ -281,7 +294,7 @@ def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int],
                 best = pool[0]  # cands are ranked, so the first one in the pool is the best of the first k
                 key = id(best)
                 if key not in scored:
-                    scored[key] = score_task(best.system, task)[:2]
+                    scored[key] = score_task(best.prediction, task)[:2]
                 rec, gen = scored[key]
             rows.append({"system": task.system.id, "noise": task.noise, "k": k,
                          "r2_reconstruction": rec, "r2_generalization": gen})

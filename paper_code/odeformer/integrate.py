@@ -1,7 +1,8 @@
 """Integrating ODE systems given as symbolic trees, rejecting bad trajectories, corrupting observations.
 
 A system is a sequence of trees ``(f_0, ..., f_{D-1})`` with ``dx_i/dt = f_i(x)`` (autonomous; the
-trees read ``x_0..x_{D-1}``). Spec: ``shared/papers/odeformer.md``.
+trees read ``x_0..x_{D-1}``). § numbers refer to ``docs/papers/odeformer.md`` (the paper's generator and
+evaluation in our words, with the official code's defaults).
 
 * :data:`GENERATOR_SOLVER` — §2.1 step 8: SciPy ``solve_ivp`` (RK45, default tolerances), 1 s wall-clock
   time-out, terminal event when any ``|x_j|`` reaches 100; reject on failure / early stop / NaN /
@@ -12,7 +13,7 @@ trees read ``x_0..x_{D-1}``). Spec: ``shared/papers/odeformer.md``.
   settings that produced the ODEBench reference solutions.
 * :func:`stationary_reason` — §2.1 step 9: with probability 0.9 reject a trajectory whose last quarter
   is flat in every component, ``(max - min) / window_length < 1e-3``. We read ``window_length`` as the
-  number of points in the window (the brief does not say whether it is points or time).
+  number of points in the window, as the official code computes it (``n_points // 4`` points).
 * :func:`add_noise` / :func:`subsample` / :func:`corrupt` — §2.1 step 10: multiplicative noise
   ``x (1 + γ ε)``, random removal of a fraction ρ of the points, both seeded.
 """
@@ -26,11 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from paper_code.common.config import Validated, param
 from paper_code.symbolic.compile import compile_system
 from paper_code.symbolic.expressions import Node
 
 __all__ = [
     "SolverSettings",
+    "SOLVE_IVP_METHODS",
     "GENERATOR_SOLVER",
     "QUICK_SOLVER",
     "ODEBENCH_SOLVER",
@@ -52,25 +55,29 @@ NOISE_LEVELS: tuple[float, ...] = (0.0, 0.025, 0.05, 0.075, 0.1)
 SUBSAMPLE_FRACTIONS: tuple[float, ...] = (0.0, 0.125, 0.25, 0.375, 0.5)
 
 
+#: The integration methods of ``scipy.integrate.solve_ivp``.
+SOLVE_IVP_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+
+
 @dataclass(frozen=True)
-class SolverSettings:
-    """``solve_ivp`` settings plus the rejection limits applied during the integration.
+class SolverSettings(Validated):
+    """``solve_ivp`` settings plus the rejection limits applied during the integration (validated).
 
     ``None`` for ``rtol``/``atol``/``first_step``/``min_step`` means SciPy's default (``min_step`` is only
     passed to LSODA). ``max_abs``: terminal event at ``max_j |x_j| = max_abs`` (an early stop is a
     rejection). ``timeout_s`` / ``max_nfev``: abort after that much wall-clock time / RHS evaluations.
     """
 
-    method: str = "RK45"
-    rtol: float | None = None
-    atol: float | None = None
-    first_step: float | None = None
-    min_step: float | None = None
-    max_abs: float | None = 100.0
-    max_value: float = 1e100
-    timeout_s: float | None = 1.0
-    max_nfev: int | None = None
-    reject_warnings: bool = True
+    method: str = param("RK45", "solve_ivp method", choices=SOLVE_IVP_METHODS)
+    rtol: float | None = param(None, "relative tolerance; None = SciPy's default", gt=0)
+    atol: float | None = param(None, "absolute tolerance; None = SciPy's default", gt=0)
+    first_step: float | None = param(None, "initial step; None = chosen by SciPy", gt=0)
+    min_step: float | None = param(None, "smallest step (LSODA only); None = SciPy's default", gt=0)
+    max_abs: float | None = param(100.0, "stop (and reject) when some |x_j| reaches this; None = no event", gt=0)
+    max_value: float = param(1e100, "reject a trajectory with a value above this in absolute value", gt=0)
+    timeout_s: float | None = param(1.0, "wall-clock limit in seconds; None = no limit", ge=0)
+    max_nfev: int | None = param(None, "limit on right-hand-side evaluations; None = no limit", ge=1)
+    reject_warnings: bool = param(True, "reject a trajectory during which SciPy warned")
 
     def solver_kwargs(self) -> dict:
         kw: dict = {"method": self.method}

@@ -1,4 +1,5 @@
-"""Reconstruction and generalisation scores of a predicted ODE system (``shared/papers/odeformer.md`` §5).
+"""Reconstruction and generalisation scores of a predicted ODE system (the paper's protocol;
+``docs/papers/odeformer.md`` §5).
 
 * Reconstruction: integrate the prediction from the first clean observed state over the original time
   grid and score it against the clean, non-subsampled trajectory.

@@ -1,6 +1,7 @@
 """SINDy baseline for ODEFormer's benchmarks, with the per-system hyper-parameter search.
 
-Spec: ``shared/papers/odeformer.md`` §5 ("Baselines") and §3 ("Offline reference numbers"). SINDy
+The paper's baseline protocol (``docs/papers/odeformer.md`` §5, "Baselines"; § numbers below refer to that page)
+and our offline reference protocol (§3). SINDy
 (Brunton, Proctor & Kutz, PNAS 2016) through PyPI ``pysindy`` (2.1):
 
 1. derivatives of the observed trajectory by finite differences of order 2-4, optionally after
@@ -15,7 +16,7 @@ Spec: ``shared/papers/odeformer.md`` §5 ("Baselines") and §3 ("Offline referen
      search with one split, fit on the first ``1 - eval_fraction`` of the points, scored by pysindy's
      ``SINDy.score`` = variance-weighted R² between predicted and finite-difference derivatives on the
      held-out points, then refit on all points);
-   * ``selection="trajectory"`` (the brief's offline reference, §3: integrate each candidate from the first
+   * ``selection="trajectory"`` (our offline reference, §3: integrate each candidate from the first
      observed state and take the R² of the integrated trajectory against the observed one; with
      ``eval_fraction > 0`` only the held-out tail is scored, and the winner is refit on all points).
 
@@ -40,6 +41,7 @@ import sympy
 from scipy.integrate import solve_ivp
 from sklearn.metrics import r2_score as sk_r2_score
 
+from paper_code.common.config import Validated, param
 from paper_code.odeformer.integrate import add_noise, subsample
 from paper_code.odeformer.odebench import ODEBENCH_TIME, ODESystem
 from paper_code.odeformer.scoring import SystemScore, generalization_score, reconstruction_score
@@ -79,57 +81,57 @@ LIBRARY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 _SYMPY_FUNCS: dict[str, Callable] = {"sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp, "log": sympy.log,
                                      "sqrt": sympy.sqrt, "inv": lambda a: 1 / a}
 _SELECTIONS = ("derivative", "trajectory")
+_FD_ORDERS = (1, 2, 3, 4)
+
+
+def _check_windows(cfg: Validated, key: str, windows: tuple[int | None, ...]) -> None:
+    for w in windows:
+        if w is not None and w % 2 == 0:
+            cfg.fail(key, f"{w} is even; a Savitzky-Golay window must be an odd number of points >= 3")
 
 
 @dataclass(frozen=True)
-class SINDySetting:
+class SINDySetting(Validated):
     """One point of the hyper-parameter grid (§5)."""
 
-    degree: int = 2                    # polynomial library degree (with bias and interactions)
-    functions: tuple[str, ...] = ()    # extra unary library terms, keys of LIBRARY_FUNCTIONS
-    threshold: float = 0.1             # STLSQ sparsity threshold; paper grid {0.05, 0.1, 0.15}
-    alpha: float = 0.05                # STLSQ ridge strength; paper grid {0.025, 0.05, 0.075}
-    max_iter: int = 20                 # STLSQ iterations; paper grid {20, 100}
-    fd_order: int = 2                  # finite-difference order; paper grid {2, 3, 4}
-    smoother_window: int | None = None  # Savitzky-Golay window (points) before differencing; {None, 15}
+    degree: int = param(2, "polynomial library degree (with bias and interactions)", ge=1)
+    functions: tuple[str, ...] = param(
+        (), "extra unary library terms, keys of LIBRARY_FUNCTIONS", choices=tuple(LIBRARY_FUNCTIONS))
+    threshold: float = param(0.1, "STLSQ sparsity threshold; paper grid {0.05, 0.1, 0.15}", ge=0)
+    alpha: float = param(0.05, "STLSQ ridge strength; paper grid {0.025, 0.05, 0.075}", ge=0)
+    max_iter: int = param(20, "STLSQ iterations; paper grid {20, 100}", ge=1)
+    fd_order: int = param(2, "finite-difference order; paper grid {2, 3, 4}", choices=_FD_ORDERS)
+    smoother_window: int | None = param(
+        None, "Savitzky-Golay window (odd number of points) before differencing; paper grid {None, 15}", ge=3)
 
-    def __post_init__(self) -> None:
-        if self.degree < 1:
-            raise ValueError(f"degree must be >= 1, got {self.degree}")
-        bad = [f for f in self.functions if f not in LIBRARY_FUNCTIONS]
-        if bad:
-            raise ValueError(f"unknown library functions {bad}; choose from {sorted(LIBRARY_FUNCTIONS)}")
-        if self.threshold < 0 or self.alpha < 0 or self.max_iter < 1:
-            raise ValueError("threshold and alpha must be >= 0 and max_iter >= 1")
-        if self.fd_order not in (1, 2, 3, 4):
-            raise ValueError(f"fd_order must be in 1..4, got {self.fd_order}")
-        if self.smoother_window is not None and (self.smoother_window < 3 or self.smoother_window % 2 == 0):
-            raise ValueError(f"smoother_window must be an odd integer >= 3, got {self.smoother_window}")
+    def validate(self) -> None:
+        _check_windows(self, "smoother_window", (self.smoother_window,))
 
 
 @dataclass(frozen=True)
-class SINDyGrid:
+class SINDyGrid(Validated):
     """Hyper-parameter grid and selection criterion; the grid is the Cartesian product of the tuples."""
 
-    degrees: tuple[int, ...] = (2, 3)
-    function_sets: tuple[tuple[str, ...], ...] = ((),)
-    thresholds: tuple[float, ...] = (0.01, 0.05, 0.1)
-    alphas: tuple[float, ...] = (0.05,)          # pysindy's STLSQ default
-    max_iters: tuple[int, ...] = (20,)           # pysindy's STLSQ default
-    fd_orders: tuple[int, ...] = (2,)            # pysindy's FiniteDifference default
-    smoother_windows: tuple[int | None, ...] = (None,)
-    selection: str = "trajectory"                # "derivative" (official code) or "trajectory" (brief §3)
-    eval_fraction: float = 0.0                   # held-out tail for selection; paper 0.3, brief §3 uses 0
+    degrees: tuple[int, ...] = param((2, 3), "polynomial library degrees", ge=1, min_len=1)
+    function_sets: tuple[tuple[str, ...], ...] = param(
+        ((),), "extra library-term sets, each a tuple of LIBRARY_FUNCTIONS keys", choices=tuple(LIBRARY_FUNCTIONS),
+        min_len=1)
+    thresholds: tuple[float, ...] = param((0.01, 0.05, 0.1), "STLSQ thresholds", ge=0, min_len=1)
+    alphas: tuple[float, ...] = param((0.05,), "STLSQ ridge strengths (pysindy's default 0.05)", ge=0, min_len=1)
+    max_iters: tuple[int, ...] = param((20,), "STLSQ iterations (pysindy's default 20)", ge=1, min_len=1)
+    fd_orders: tuple[int, ...] = param(
+        (2,), "finite-difference orders (pysindy's default 2)", choices=_FD_ORDERS, min_len=1)
+    smoother_windows: tuple[int | None, ...] = param(
+        (None,), "Savitzky-Golay windows (odd, >= 3) or None (no smoothing)", ge=3, min_len=1)
+    selection: str = param(
+        "trajectory", "'derivative' (official code) or 'trajectory' (integrated R², see the module doc)",
+        choices=_SELECTIONS)
+    eval_fraction: float = param(0.0, "held-out tail for selection; paper 0.3", ge=0, lt=1)
 
-    def __post_init__(self) -> None:
-        if self.selection not in _SELECTIONS:
-            raise ValueError(f"selection must be one of {_SELECTIONS}, got {self.selection!r}")
-        if not 0.0 <= self.eval_fraction < 1.0:
-            raise ValueError(f"eval_fraction must be in [0, 1), got {self.eval_fraction}")
+    def validate(self) -> None:
+        _check_windows(self, "smoother_windows", self.smoother_windows)
         if self.selection == "derivative" and self.eval_fraction == 0.0 and self.n_settings > 1:
             log.warning("derivative selection without a held-out tail scores the fit on its own training data")
-        if self.n_settings == 0:
-            raise ValueError("the hyper-parameter grid is empty")
 
     @property
     def n_settings(self) -> int:
@@ -227,7 +229,7 @@ def _library(setting: SINDySetting, y: np.ndarray) -> tuple[ps.feature_library.b
     custom = ps.CustomLibrary(
         library_functions=[LIBRARY_FUNCTIONS[n] for n in used],
         # names are parsed back by _feature_expr: "<fn>(x_j)"
-        function_names=[(lambda n: (lambda s: f"{n}({s})"))(n) for n in used],
+        function_names=[lambda s, n=n: f"{n}({s})" for n in used],
     )
     return ps.ConcatLibrary([poly, custom]), tuple(used)
 
@@ -407,8 +409,8 @@ def sindy_search(t: np.ndarray | Sequence[float], y: np.ndarray | Sequence, grid
     model = fit_sindy(t, y, setting) if n_fit < n else best_model  # refit on all points (GridSearchCV refit)
     trees = sindy_to_trees(model)
     elapsed = time.perf_counter() - start
-    log.info("SINDy search: %d settings (%d failed), best %s with score %.4f, %.2f s",
-             grid.n_settings, n_failed, setting, scores[best[2]][1], elapsed)
+    log.debug("SINDy search: %d settings (%d failed), best %s with score %.4f, %.2f s",  # per system: DEBUG
+              grid.n_settings, n_failed, setting, scores[best[2]][1], elapsed)
     return SINDyResult(trees=trees, setting=setting, score=scores[best[2]][1],
                        coefficients=np.asarray(model.coefficients(), dtype=float).copy(),
                        feature_names=list(model.get_feature_names()), model=model, inference_time_s=elapsed,
@@ -419,7 +421,7 @@ def sindy_search(t: np.ndarray | Sequence[float], y: np.ndarray | Sequence, grid
 def sindy_odebench(system: ODESystem, grid: SINDyGrid = REFERENCE_GRID, n_points: int = 150,
                    noise: float = 0.0, subsample_fraction: float = 0.0, seed: int = 0
                    ) -> tuple[SINDyResult, SystemScore]:
-    """The brief's §3 protocol on one ODEBench system: ``n_points`` evenly spaced of the 512-point grid of
+    """Our offline reference protocol (§3) on one ODEBench system: ``n_points`` evenly spaced of the 512-point grid of
     IC 1 (clean reference solution re-integrated here), multiplicative noise ``noise`` and random removal of
     ``subsample_fraction`` of the points (seeded); search; reconstruction = integrate from the first clean
     state over the ``n_points`` grid against the clean trajectory; generalisation = from IC 2 against the

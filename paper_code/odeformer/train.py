@@ -1,10 +1,11 @@
-"""Train the ODEFormer seq2seq model (``shared/papers/odeformer.md`` §2.4) with the shared Trainer.
+"""Train the ODEFormer seq2seq model (cross-entropy, Adam, warm-up then cosine with restarts, as in the official
+code ``sdascoli/odeformer``) with the shared Trainer.
 
 Data. Integrating random systems is far slower than a training step at CPU scale (measured on 2 shared
 cores: ≈24 accepted quick examples/s per process vs ≈200 samples/s consumed by the quick model), so, like
-the paper (§2.1 step 11, "export data"), clean trajectories are pre-generated once into a cache of
+the official code ("export data"), clean trajectories are pre-generated once into a cache of
 ``cache_size`` systems (``cache_chunk`` per file, ``gen_workers`` processes) and re-read; the training-time
-corruption (noise γ, subsampling ρ, §2.1 step 10) is drawn afresh at every draw from
+corruption (noise γ, subsampling ρ) is drawn afresh at every draw from
 ``(seed, step, position in the global batch)``. So :meth:`OdeBatches.get` is a pure function of
 ``(step, rank, world_size)``, which is what makes resume and DDP exact. ``cache_size=0`` generates every
 example on the fly from the same seeds instead (slow; for tiny runs and checks).
@@ -13,20 +14,36 @@ Entry point (reads ``params.yaml``'s ``odeformer`` section when present, else th
 
     python -m paper_code.odeformer.train [--scale quick|paper] [--max-steps N] [--out PATH]
     torchrun --nproc_per_node=2 -m paper_code.odeformer.train ...   # same run, batch split over ranks
+    python -m paper_code.odeformer.train --write-config models/odeformer/train_config.json  # DVC stage
+    python -m paper_code.odeformer.train --config models/odeformer/train_config.json        # DVC stage
 
-Measured on this project's 2 shared CPU cores (quick preset, 1.23M parameters, batch 64): cache
-generation 37 systems/s with 2 processes (24/s with one), training 230-270 samples/s (≈4 steps/s; the
-batch assembly is ≈27 ms of a ≈250 ms step), 2 × 1-thread torchrun ≈ 257 samples/s. Projected quick run:
-30k systems ≈ 14 min + 7000 steps ≈ 30 min. A 700-step check reached loss 1.75 (from 7.45).
+The DVC pipeline splits training in two stages: ``odeformer_train_config`` writes the training fields of the
+resolved config (:meth:`~paper_code.odeformer.config.OdeformerConfig.training_settings`, sorted JSON), and
+``train_odeformer`` depends on that file instead of on ``params.yaml``, so a decoding or evaluation change
+rewrites a byte-identical file and never retrains. DVC keeps the checkpoint between runs (``persist``), and
+:func:`existing_output_action` decides what to do with it: resume an interrupted run, replace the committed
+checkpoint when the stage's inputs changed, and refuse (with the restore command) a corrupt file instead of
+silently retraining for hours.
+
+Execution options (docs/papers/odeformer.md §7): ``--gen-workers N`` generates the cache in N processes and
+``--loader-workers N`` assembles the batches in N forked processes ahead of the trainer (both pure functions of
+the seed: the same run, faster); ``--time-budget S`` stops at a checkpoint before S seconds would be exceeded
+(exit status :data:`EXIT_UNFINISHED`), and rerunning the command resumes exactly. The device is chosen
+automatically (CUDA when available); on CUDA deterministic kernels are requested.
+
+Measured on this project's 2 shared CPU cores (1.23M parameters): the first quick generator made 37
+systems/s with 2 processes, the quick mix with the compiled right-hand side about 2.7× more per CPU second;
+training runs at 230-270 samples/s (batch 64: the batch assembly is ≈27 ms of a ≈250 ms step). The quick
+preset (30k systems, 7000 steps of 64) is thus ≈12 min of cache and ≈29 min of training on 2 cores.
 
 Outputs: the Trainer checkpoint at ``--out`` (default ``models/odeformer/model.pt``; resumable, and
-:func:`load_model` rebuilds the model from it) and ``<out stem>_stats.json`` next to it (config, steps,
-samples/s, wall time, final loss, generation throughput).
+:func:`load_model` rebuilds the model from it) and ``<out stem>_stats.json`` next to it (training settings,
+steps, samples/s, wall time, every run that led to the checkpoint with its device and times, final loss,
+generation throughput, the checkpoint's md5). An unfinished run leaves ``<out stem>_runs.json`` instead.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import math
@@ -34,6 +51,7 @@ import os
 import pickle
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -47,10 +65,13 @@ from torch import Tensor, nn
 
 from paper_code.common import distributed as D
 from paper_code.common.config import ConfigError, config_from_params, load_params_section, resolve_config
+from paper_code.common.devices import choose_device
 from paper_code.common.paths import REPO_ROOT, params_path
-from paper_code.common.training import CheckpointMismatchError, Trainer, TrainConfig
+from paper_code.common.training import CheckpointMismatchError, TrainConfig, Trainer
+from paper_code.odeformer import checkpoint as C
+from paper_code.odeformer.checkpoint import stats_path
 from paper_code.odeformer.config import OdeformerConfig
-from paper_code.odeformer.generator import FULL, QUICK, ODEGeneratorConfig, sample_example
+from paper_code.odeformer.generator import ODEGeneratorConfig, preset, sample_example
 from paper_code.odeformer.integrate import corrupt
 from paper_code.symbolic.embedder import Vocabulary, input_vocabulary, output_vocabulary, tokenize_points
 from paper_code.symbolic.encoding import encode_system
@@ -58,10 +79,16 @@ from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer
 from paper_code.symbolic.numbers import FloatTokenizer
 
 __all__ = ["Vocabs", "make_vocabs", "generator_config", "build_model", "lr_factor", "Cached", "generate_chunk",
-           "build_cache", "OdeBatches", "collate", "loss_fn", "train", "load_model", "main",
-           "CheckpointMismatchError"]
+           "read_chunk", "build_cache", "OdeBatches", "PrefetchedBatches", "DeadlineBatches", "TimeBudgetExhausted",
+           "EXIT_UNFINISHED", "request_determinism", "available_cpus", "fork_pool", "collate", "loss_fn", "train",
+           "stats_path", "runs_path",
+           "load_model",
+           "write_training_config", "read_training_config", "existing_output_action", "main", "CheckpointMismatchError"]
 
 log = logging.getLogger(__name__)
+
+#: Exit status of a run stopped by ``--time-budget`` before ``max_steps`` (its checkpoint resumes it).
+EXIT_UNFINISHED = 75
 
 
 # --------------------------------------------------------------------------- vocabularies and model
@@ -75,14 +102,15 @@ class Vocabs:
 
 
 def make_vocabs(cfg: OdeformerConfig) -> Vocabs:
-    # "clip": the quick scale's "exponents clipped to ±10" (§4); observed |x| < 100 anyway.
+    # "clip": the quick scale clips exponents to ±10 (max_exponent); observed |x| < 100 anyway.
     floats = FloatTokenizer(cfg.float_precision, cfg.max_exponent, overflow="clip")
     return Vocabs(floats, input_vocabulary(floats), output_vocabulary(floats, max_dim=cfg.max_dim))
 
 
 def generator_config(cfg: OdeformerConfig, corrupted: bool) -> ODEGeneratorConfig:
-    """The generator preset, with on-sample corruption switched on or off (the cache stores clean data)."""
-    return dataclasses.replace(QUICK if cfg.generator == "quick" else FULL, corrupt=corrupted)
+    """The generator preset with the config's target form, and on-sample corruption switched on or off (the cache
+    stores clean data)."""
+    return preset(cfg.generator, canonical=cfg.canonical_targets, corrupted=corrupted)
 
 
 def build_model(cfg: OdeformerConfig, vocabs: Vocabs | None = None) -> Seq2SeqTransformer:
@@ -149,19 +177,55 @@ def cache_folder(cfg: OdeformerConfig) -> Path:
     base = Path(cfg.cache_dir or "build/odeformer/cache")
     if not base.is_absolute():
         base = REPO_ROOT / base
-    return base / (f"{cfg.generator}-p{cfg.float_precision}e{cfg.max_exponent}-d{cfg.max_dim}-L{cfg.max_len}"
+    form = "canonical" if cfg.canonical_targets else "raw"
+    return base / (f"{cfg.generator}-{form}-p{cfg.float_precision}e{cfg.max_exponent}-d{cfg.max_dim}-L{cfg.max_len}"
                    f"-c{cfg.cache_chunk}-s{cfg.seed}")
 
 
 def _write_chunk(args: tuple[OdeformerConfig, int, str]) -> int:
     cfg, chunk, path = args
     torch.set_num_threads(1)
-    data = generate_chunk(cfg, chunk)
+    # Plain tuples, not Cached objects: under `python -m` the class lives in __main__, which another reader lacks.
+    data = [(c.t, c.y, c.target) for c in generate_chunk(cfg, chunk)]
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)  # atomic: a reader never sees half a chunk
     return chunk
+
+
+class _ChunkUnpickler(pickle.Unpickler):
+    """Reads chunk files, also those that pickled ``Cached`` objects from a ``python -m`` run (``__main__``)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name == "Cached" and module in ("__main__", __name__):
+            return Cached
+        return super().find_class(module, name)
+
+
+def read_chunk(path: str | Path) -> list[Cached]:
+    """The systems of one cache chunk file."""
+    with open(path, "rb") as f:
+        data = _ChunkUnpickler(f).load()
+    return [c if isinstance(c, Cached) else Cached(*c) for c in data]
+
+
+def fork_pool(workers: int, initializer: Any = None) -> Any:
+    """A pool of ``workers`` forked processes, or None (with a warning) where the OS refuses one (e.g. no
+    ``/dev/shm`` for its semaphores): the caller then does the work in this process, slower but the same."""
+    try:
+        return get_context("fork").Pool(workers, initializer=initializer)
+    except OSError as err:
+        log.warning("cannot start %d worker processes (%s): working in this process instead", workers, err)
+        return None
+
+
+def available_cpus() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def build_cache(cfg: OdeformerConfig, rank: int = 0, world_size: int = 1) -> tuple[list[Cached], float]:
@@ -176,16 +240,17 @@ def build_cache(cfg: OdeformerConfig, rank: int = 0, world_size: int = 1) -> tup
     todo = [(cfg, c, str(paths[c])) for c in range(rank, n_chunks, world_size) if not paths[c].exists()]
     rate = float("nan")
     if todo:
-        workers = max(1, cfg.gen_workers // world_size)
+        workers = max(1, (cfg.gen_workers or available_cpus()) // world_size)
         t0 = time.perf_counter()
         log.info("rank %d: generating %d chunks of %d systems with %d process(es) -> %s",
                  rank, len(todo), cfg.cache_chunk, workers, folder)
-        if workers == 1:
+        # fork: workers only run numpy/scipy; spawn would re-import the caller's __main__.
+        pool = fork_pool(workers) if workers > 1 else None
+        if pool is None:
             for job in todo:
                 _write_chunk(job)
         else:
-            # fork: workers only run numpy/scipy; spawn would re-import the caller's __main__.
-            with get_context("fork").Pool(workers) as pool:
+            with pool:
                 for i, _ in enumerate(pool.imap_unordered(_write_chunk, todo), 1):
                     if i % max(1, len(todo) // 10) == 0:
                         log.info("rank %d: %d/%d chunks", rank, i, len(todo))
@@ -197,8 +262,7 @@ def build_cache(cfg: OdeformerConfig, rank: int = 0, world_size: int = 1) -> tup
         time.sleep(1.0)
     systems: list[Cached] = []
     for p in paths:
-        with open(p, "rb") as f:
-            systems.extend(pickle.load(f))
+        systems.extend(read_chunk(p))
     return systems[: cfg.cache_size], rate
 
 
@@ -283,7 +347,9 @@ class OdeBatches:
         c = self.cfg
         return {"class": type(self).__name__, "seed": c.seed, "batch_size": c.batch_size,
                 "cache": None if self.systems is None else [cache_folder(c).name, len(self.systems)],
-                "generator": c.generator, "floats": [c.float_precision, c.max_exponent], "max_len": c.max_len}
+                "generator": c.generator, "canonical": c.canonical_targets,
+                "floats": [c.float_precision, c.max_exponent],
+                "max_len": c.max_len}
 
 
 def loss_fn(model: nn.Module, batch: tuple[Tensor, Tensor, Tensor]) -> Tensor:
@@ -316,34 +382,172 @@ class _Throughput:
         return out
 
 
+# --------------------------------------------------------------------------- batch assembly in other processes
+
+
+_SOURCE: OdeBatches | None = None  # the batch source a prefetch worker inherits through fork
+
+
+def _assemble(job: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
+    assert _SOURCE is not None
+    return tuple(t.numpy() for t in _SOURCE.get(*job))
+
+
+def _quiet_worker() -> None:
+    torch.set_num_threads(1)
+
+
+class PrefetchedBatches:
+    """The batches of ``source``, assembled ahead of the trainer by ``workers`` forked processes.
+
+    ``get(step)`` returns exactly ``source.get(step)`` (a pure function of the step), so training is the same
+    with or without prefetching; only the wall time changes. Up to ``depth`` consecutive steps are in flight; a
+    request out of sequence (a resume) drops them and starts again from that step. Create it before CUDA or any
+    torch thread pool is initialised (the workers are forked), and :meth:`close` it after training.
+    """
+
+    def __init__(self, source: OdeBatches, workers: int, depth: int = 0) -> None:
+        global _SOURCE
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.source, self.workers, self.depth = source, workers, depth or 4 * workers
+        _SOURCE = source
+        self._pool = fork_pool(workers, initializer=_quiet_worker)
+        self._pending: deque[tuple[tuple[int, int, int], Any]] = deque()
+        self._next: tuple[int, int, int] | None = None
+
+    def _submit(self, job: tuple[int, int, int]) -> None:
+        self._pending.append((job, self._pool.apply_async(_assemble, (job,))))
+
+    def get(self, step: int, rank: int = 0, world_size: int = 1) -> tuple[Tensor, Tensor, Tensor]:
+        if self._pool is None:
+            return self.source.get(step, rank, world_size)
+        job = (step, rank, world_size)
+        if not self._pending or self._pending[0][0] != job:
+            self._pending.clear()  # out of sequence: what is in flight is for other steps
+            self._next = job
+        while len(self._pending) < self.depth:
+            assert self._next is not None
+            self._submit(self._next)
+            self._next = (self._next[0] + 1, rank, world_size)
+        _, result = self._pending.popleft()
+        return tuple(torch.from_numpy(a) for a in result.get())  # type: ignore[return-value]
+
+    def fingerprint(self) -> dict[str, Any]:
+        return self.source.fingerprint()  # prefetching does not change the batches
+
+    def close(self) -> None:
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
+class TimeBudgetExhausted(RuntimeError):
+    """Training stopped at a checkpoint because the next segment would overrun the wall-clock budget."""
+
+    def __init__(self, step: int, budget_s: float):
+        saved = " (checkpointed)" if step else " (nothing trained yet; the cache is kept)"
+        super().__init__(f"stopped at step {step}{saved} to stay within the {budget_s:.0f} s budget")
+        self.step, self.budget_s = step, budget_s
+
+
+class DeadlineBatches:
+    """Wraps a batch source; at a checkpoint step it raises :class:`TimeBudgetExhausted` when the next
+    ``every`` steps, at the pace of the last ones, would end after ``budget_s`` seconds from ``start`` (a
+    ``time.perf_counter()`` value; default: construction).
+
+    The Trainer saves its checkpoint after step ``s - 1`` whenever ``every`` divides ``s``, before asking for the
+    batch of step ``s``, so the stop loses no work and the run resumes exactly from there.
+    """
+
+    def __init__(self, source: Any, budget_s: float, every: int, start: float | None = None) -> None:
+        if every < 1:
+            raise ValueError("a time budget needs checkpoints: set checkpoint_every >= 1")
+        self.source, self.budget_s, self.every = source, budget_s, every
+        self._t0 = time.perf_counter() if start is None else start
+        self._last: tuple[int, float] | None = None
+
+    def get(self, step: int, rank: int = 0, world_size: int = 1) -> Any:
+        if step % self.every == 0:
+            now = time.perf_counter()
+            if now - self._t0 > self.budget_s:  # e.g. the cache generation took it all
+                raise TimeBudgetExhausted(step, self.budget_s)
+            if self._last is not None and step > self._last[0]:
+                per_step = (now - self._last[1]) / (step - self._last[0])
+                if now - self._t0 + per_step * self.every > self.budget_s:
+                    raise TimeBudgetExhausted(step, self.budget_s)
+            self._last = (step, now)
+        return self.source.get(step, rank, world_size)
+
+    def fingerprint(self) -> dict[str, Any]:
+        return self.source.fingerprint()
+
+
+def request_determinism(device: torch.device) -> None:
+    """Ask torch for deterministic kernels (CUDA: cuBLAS workspace, ``use_deterministic_algorithms`` in warn-only
+    mode, so an op without a deterministic kernel is named in a warning instead of stopping the run). On CPU the
+    run is already a pure function of the seed."""
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+
+
 def train(cfg: OdeformerConfig, checkpoint_path: str | Path | None = None, progress: bool = True,
-          systems: list[Cached] | None = None) -> dict[str, Any]:
+          systems: list[Cached] | None = None, loader_workers: int = 0,
+          time_budget_s: float | None = None) -> dict[str, Any]:
     """Train (or resume) to ``cfg.max_steps``; returns the stats written next to the checkpoint.
 
     ``checkpoint_path`` overrides ``cfg.checkpoint_path`` (relative paths are taken from the repository
-    root). ``systems`` skips the cache build (tests). Under torchrun, call inside an initialised group.
+    root). ``systems`` skips the cache build (tests). ``loader_workers > 0`` assembles batches in that many forked
+    processes (same batches). ``time_budget_s`` stops at a checkpoint before the budget would be overrun and raises
+    :class:`TimeBudgetExhausted` (no stats file: the run is unfinished; rerunning resumes it). Under torchrun,
+    call inside an initialised group.
     """
-    path = Path(checkpoint_path or cfg.checkpoint_path)
-    if not path.is_absolute():
-        path = REPO_ROOT / path
+    t_start = time.perf_counter()
+    path = C.resolve(checkpoint_path or cfg.checkpoint_path)
     rank, world = D.get_rank(), D.get_world_size()
+    if D.is_main_process():
+        stats_path(path).unlink(missing_ok=True)  # stats describe a finished run; this one is not finished yet
     torch.manual_seed(cfg.seed)  # same initial weights on every rank (DDP also broadcasts them)
     vocabs = make_vocabs(cfg)
-    gen_rate = float("nan")
+    gen_rate, t_gen = float("nan"), time.perf_counter()
     if systems is None and cfg.cache_size > 0:
         systems, gen_rate = build_cache(cfg, rank, world)
-    batches = OdeBatches(cfg, systems, vocabs)
-    model = build_model(cfg, vocabs)
-    n_params = sum(p.numel() for p in model.parameters())
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.adam_beta2))
-    tcfg = TrainConfig(max_steps=cfg.max_steps, log_every=cfg.log_every, checkpoint_path=path,
-                       checkpoint_every=cfg.checkpoint_every, grad_clip=cfg.grad_clip, progress=progress,
-                       desc="odeformer")
-    trainer = Trainer(model, opt, loss_fn, batches, tcfg, lr_lambda=lambda t: lr_factor(t, cfg),
-                      eval_fn=_Throughput(cfg.batch_size), eval_every=cfg.log_every)
-    log.info("odeformer: %.2fM parameters, %d steps of %d samples, world size %d",
-             n_params / 1e6, cfg.max_steps, cfg.batch_size, world)
-    hist = trainer.fit()
+    generation_s = time.perf_counter() - t_gen
+    batches: Any = OdeBatches(cfg, systems, vocabs)
+    prefetch = PrefetchedBatches(batches, loader_workers) if loader_workers > 0 else None
+    if prefetch is not None:
+        batches = prefetch
+    if time_budget_s is not None:
+        batches = DeadlineBatches(batches, time_budget_s, cfg.checkpoint_every, start=t_start)
+    try:
+        request_determinism(choose_device("auto"))  # before the first CUDA kernel
+        model = build_model(cfg, vocabs)
+        n_params = sum(p.numel() for p in model.parameters())
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.adam_beta2))
+        tcfg = TrainConfig(max_steps=cfg.max_steps, log_every=cfg.log_every, checkpoint_path=path,
+                           checkpoint_every=cfg.checkpoint_every, grad_clip=cfg.grad_clip, progress=progress,
+                           desc="odeformer")
+        trainer = Trainer(model, opt, loss_fn, batches, tcfg, lr_lambda=lambda t: lr_factor(t, cfg),
+                          eval_fn=_Throughput(cfg.batch_size), eval_every=cfg.log_every)
+        log.info("odeformer: %.2fM parameters, %d steps of %d samples, world size %d, device %s, %d loader "
+                 "process(es)", n_params / 1e6, cfg.max_steps, cfg.batch_size, world, _device_name(trainer.device),
+                 loader_workers)
+        t_fit = time.perf_counter()
+        try:
+            hist = trainer.fit()
+        except TimeBudgetExhausted as stop:
+            if D.is_main_process():
+                _record_run(path, trainer.history.resumed_from, stop.step, time.perf_counter() - t_fit, generation_s,
+                            trainer.device)
+            raise
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+    runs = _record_run(path, hist.resumed_from, cfg.max_steps, hist.wall_time_s, generation_s, trainer.device,
+                       write=False)
     trained = cfg.max_steps - hist.resumed_from
     losses = [r["loss"] for r in hist.records if "loss" in r]
     stats = {
@@ -356,20 +560,54 @@ def train(cfg: OdeformerConfig, checkpoint_path: str | Path | None = None, progr
         "first_loss": losses[0] if losses else float("nan"),
         "final_loss_mean_last10": float(np.mean(losses[-10:])) if losses else float("nan"),
         "generation_examples_per_s": gen_rate,
+        "runs": runs,
+        "total_wall_time_s": sum(r["train_s"] + r["generation_s"] for r in runs),
         "n_params": n_params,
         "world_size": world,
         "device": str(trainer.device),
-        "checkpoint": str(path),
-        "argv": sys.argv,
-        "config": cfg.to_dict(),
+        "device_name": _device_name(trainer.device),
+        "loader_workers": loader_workers,
+        "torch": torch.__version__,
+        "checkpoint": C.display(path),
+        "argv": sys.argv[1:],
+        "config": cfg.training_settings(),
     }
     if D.is_main_process():
+        stats["checkpoint_md5"] = C.file_md5(path)  # lets the evaluation tell a corrupt file from this run's
         stats_path(path).write_text(json.dumps(_finite(stats), indent=2) + "\n")
+        runs_path(path).unlink(missing_ok=True)  # now part of the stats
     return stats
 
 
-def stats_path(checkpoint: Path) -> Path:
-    return checkpoint.with_name(checkpoint.stem + "_stats.json")
+def runs_path(checkpoint: Path) -> Path:
+    """``<stem>_runs.json`` beside an unfinished checkpoint: the earlier runs that led to it."""
+    return checkpoint.with_name(checkpoint.stem + "_runs.json")
+
+
+def _record_run(path: Path, start: int, end: int, train_s: float, generation_s: float, device: torch.device,
+                write: bool = True) -> list[dict[str, Any]]:
+    """The runs that trained the checkpoint at ``path`` so far: those recorded beside it (when they end where this
+    one started) plus this one (steps ``start``..``end``); written beside the checkpoint when ``write``."""
+    earlier: list[dict[str, Any]] = []
+    if start > 0 and runs_path(path).exists():
+        try:
+            earlier = json.loads(runs_path(path).read_text())
+        except ValueError:
+            earlier = []
+        if not earlier or earlier[-1].get("to") != start:
+            log.warning("%s does not end at step %d, where this run resumed: earlier run times are not counted",
+                        C.display(runs_path(path)), start)
+            earlier = []
+    runs = [*earlier, {"from": start, "to": end, "train_s": round(train_s, 1), "generation_s": round(generation_s, 1),
+                       "device": _device_name(device)}]
+    if write:
+        runs_path(path).write_text(json.dumps(runs, indent=2) + "\n")
+    return runs
+
+
+def _device_name(device: torch.device) -> str:
+    """``"cpu"`` or the GPU's name (e.g. ``"NVIDIA H200"``)."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
 
 
 def _finite(obj: Any) -> Any:
@@ -384,20 +622,100 @@ def _finite(obj: Any) -> Any:
 
 
 def load_model(path: str | Path, cfg: OdeformerConfig) -> tuple[Seq2SeqTransformer, Vocabs]:
-    """Model (eval mode, CPU) and vocabularies from a checkpoint written by :func:`train` with ``cfg``."""
+    """Model (eval mode, CPU) and vocabularies from a checkpoint written by :func:`train` with ``cfg``.
+
+    Raises :class:`~paper_code.odeformer.checkpoint.CheckpointCorruptError` for an unreadable file and
+    ``RuntimeError`` (``load_state_dict``) for the weights of another architecture."""
     vocabs = make_vocabs(cfg)
     model = build_model(cfg, vocabs)
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(ckpt["model"])
+    model.load_state_dict(C.read_checkpoint(Path(path))["model"])
     return model.eval(), vocabs
+
+
+# --------------------------------------------------------------------------- the DVC stages' settings and output
+
+
+def write_training_config(cfg: OdeformerConfig, path: str | Path) -> Path:
+    """Write ``cfg``'s training fields as sorted JSON (byte-identical for configs that differ only in decoding or
+    evaluation fields); returns the absolute path."""
+    path = C.resolve(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cfg.training_settings(), indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_training_config(path: str | Path) -> OdeformerConfig:
+    """The config whose training fields are those of the JSON file :func:`write_training_config` wrote."""
+    path = C.resolve(path)
+    fix = f"write it with `python -m paper_code.odeformer.train --write-config {C.display(path)}`"
+    if not path.exists():
+        raise ConfigError(f"{C.display(path)}: training settings file not found; {fix}")
+    try:
+        settings = json.loads(path.read_text())
+    except ValueError as err:
+        raise ConfigError(f"{C.display(path)}: not valid JSON ({err}); {fix}") from err
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{C.display(path)}: expected a JSON object of training settings; {fix}")
+    return OdeformerConfig.from_training_settings(settings, source=C.display(path))
+
+
+def existing_output_action(path: Path, cfg: OdeformerConfig) -> str:
+    """What training does with a checkpoint already at ``path`` (DVC keeps it between runs: ``persist``).
+
+    Returns ``"train"`` (none there, or an unfinished run: the Trainer resumes it, or refuses one of other
+    settings), ``"replace"`` (the checkpoint ``dvc.lock`` records: DVC reruns the stage because its inputs changed
+    or it was forced; the old file stays restorable from the DVC cache and store) or ``"keep"`` (a finished run of
+    exactly these settings, vouched for by its stats file's md5: nothing to train).
+
+    Raises:
+        CheckpointCorruptError: unreadable, or not the file its run recorded: restore it, never retrain silently.
+        CheckpointSettingsError: someone's finished run of other settings, which training would overwrite.
+    """
+    if not path.exists():
+        return "train"
+    ckpt = C.read_checkpoint(path)
+    if not C.is_complete(ckpt):
+        return "train"
+    if C.file_md5(path) == C.locked_md5(path):
+        return "replace"
+    stats = C.read_stats(path)
+    C.verify_integrity(path, stats)
+    where = C.display(path)
+    if stats is None or not stats.get("checkpoint_md5"):
+        raise C.CheckpointSettingsError(
+            f"{where} holds a finished training run that neither dvc.lock nor its stats file records; training "
+            "would overwrite it: move or delete it first")
+    diffs = C.settings_differences(cfg, stats.get("config") or {})
+    if diffs:
+        raise C.CheckpointSettingsError(
+            f"{where} holds a finished training run of other settings ({'; '.join(diffs)}) that is not the committed "
+            "checkpoint; training would overwrite it: move or delete it first")
+    return "keep"
 
 
 # --------------------------------------------------------------------------- CLI
 
 
-def resolve_cli_config(scale: str | None, max_steps: int | None, out: str | None) -> OdeformerConfig:
-    """params.yaml's ``odeformer`` section (if present) or the quick preset; ``--scale`` replaces the preset
-    but keeps the section's overrides; ``--max-steps`` / ``--out`` override last."""
+def resolve_cli_config(scale: str | None, max_steps: int | None, out: str | None,
+                       config_file: str | None = None) -> OdeformerConfig:
+    """The training settings of ``config_file`` (a :func:`write_training_config` JSON) when given, else
+    params.yaml's ``odeformer`` section (if present) or the quick preset; ``--scale`` replaces the preset but keeps
+    the section's overrides; ``--max-steps`` / ``--out`` override last."""
+    if config_file is not None:
+        if scale is not None:
+            raise ConfigError("--scale and --config exclude each other: the config file holds every training setting")
+        cfg = read_training_config(config_file)
+    else:
+        cfg = _params_config(scale)
+    extra: dict[str, Any] = {}
+    if max_steps is not None:
+        extra["max_steps"] = max_steps
+    if out is not None:
+        extra["checkpoint_path"] = out
+    return cfg.replace(extra) if extra else cfg
+
+
+def _params_config(scale: str | None) -> OdeformerConfig:
     overrides: dict[str, Any] = {}
     preset = "quick"
     pfile = params_path()
@@ -410,31 +728,78 @@ def resolve_cli_config(scale: str | None, max_steps: int | None, out: str | None
             if "no section" not in str(err):
                 raise
     if scale is None and has_section:
-        cfg = config_from_params("odeformer", pfile)
-    else:
-        cfg = resolve_config("odeformer", scale or preset, overrides)
-    extra: dict[str, Any] = {}
-    if max_steps is not None:
-        extra["max_steps"] = max_steps
-    if out is not None:
-        extra["checkpoint_path"] = out
-    return cfg.replace(extra) if extra else cfg  # type: ignore[return-value]
+        return config_from_params("odeformer", pfile)  # type: ignore[return-value]
+    return resolve_config("odeformer", scale or preset, overrides)  # type: ignore[return-value]
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", choices=("quick", "paper"), default=None, help="preset (default: params.yaml, else quick)")
+    ap.add_argument("--scale", choices=("quick", "paper"), default=None,
+                    help="preset (default: params.yaml, else quick)")
+    ap.add_argument("--config", default=None, metavar="JSON",
+                    help="read the training settings from this file (written by --write-config) instead of params.yaml")
+    ap.add_argument("--write-config", default=None, metavar="JSON",
+                    help="write the resolved training settings to this file and exit "
+                         "(the DVC stage odeformer_train_config)")
     ap.add_argument("--max-steps", type=int, default=None, help="override max_steps")
+    ap.add_argument("--gen-workers", type=int, default=None, metavar="N",
+                    help="override gen_workers (cache generation processes; the cache does not depend on it)")
     ap.add_argument("--out", default=None, help="checkpoint path (default models/odeformer/model.pt)")
-    ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ap.add_argument("--loader-workers", type=int, default=0, metavar="N",
+                    help="assemble batches in N forked processes ahead of the trainer (same batches; for a GPU)")
+    ap.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                    help="stop at a checkpoint before this much wall time (cache generation included) would be "
+                         "exceeded; rerunning the same command resumes the run exactly")
     args = ap.parse_args(argv)
+    if args.loader_workers < 0:
+        ap.error(f"--loader-workers must be >= 0, got {args.loader_workers}")
+    if args.time_budget is not None and args.time_budget <= 0:
+        ap.error(f"--time-budget must be > 0 seconds, got {args.time_budget}")
+    if args.config is not None and args.write_config is not None:
+        ap.error("--config and --write-config exclude each other")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        cfg = resolve_cli_config(args.scale, args.max_steps, args.out, args.config)
+        if args.gen_workers is not None:
+            cfg = cfg.replace({"gen_workers": args.gen_workers})
+    except ConfigError as err:
+        ap.exit(2, f"error: {err}\n")
+    if args.write_config is not None:
+        written = write_training_config(cfg, args.write_config)
+        print(f"training settings -> {C.display(written)}")
+        return None
     ctx = D.init_distributed()
     try:
-        cfg = resolve_cli_config(args.scale, args.max_steps, args.out)
+        path = C.resolve(cfg.checkpoint_path)
+        try:
+            action = existing_output_action(path, cfg)  # every rank reads the same files, so all agree
+        except C.CheckpointError as err:
+            if ctx.is_main:
+                print(f"error: {err}", file=sys.stderr)
+            raise SystemExit(1) from err
+        D.barrier()
+        if action == "keep":
+            log.info("%s is a finished run of these settings (its md5 matches its stats file): nothing to train",
+                     C.display(path))
+            return C.read_stats(path)
+        if action == "replace" and ctx.is_main:
+            log.info("replacing %s, the checkpoint dvc.lock records (it stays in the DVC cache and dvc-store/), "
+                     "with a new run: the stage's inputs changed or it was forced", C.display(path))
+            path.unlink()
+            stats_path(path).unlink(missing_ok=True)
+            runs_path(path).unlink(missing_ok=True)
+        D.barrier()
         if ctx.device.type == "cpu" and ctx.world_size > 1:
             torch.set_num_threads(max(1, (os.cpu_count() or 1) // ctx.world_size))
-        stats = train(cfg, progress=not args.no_progress)
+        try:
+            stats = train(cfg, progress=not args.no_progress, loader_workers=args.loader_workers,
+                          time_budget_s=args.time_budget)
+        except TimeBudgetExhausted as stop:
+            if ctx.is_main:
+                print(f"unfinished: {stop}; {C.display(path)} resumes it: rerun the same command (without "
+                      "--time-budget to finish in one go)", file=sys.stderr)
+            raise SystemExit(EXIT_UNFINISHED) from stop
         if ctx.is_main:
             log.info("done: %d steps, %.1f samples/s, %.0f s, final loss %.4f -> %s", stats["steps"],
                      stats["samples_per_s"], stats["wall_time_s"], stats["final_loss"], stats["checkpoint"])

@@ -4,37 +4,30 @@ Every ``run_*`` takes the resolved :class:`~paper_code.random_features.config.Ra
 and returns a small frozen dataclass; every ``*_metrics`` turns it into the plain
 numbers written to ``metrics/random_features_phase_space.json`` and checked by the
 claims in :mod:`paper_code.random_features.claims`. Figures are drawn by
-:mod:`paper_code.random_features.figures`. Figure ids follow the brief's table.
-
-Asymmetry, as a number. On a grid with the same values on both axes, swapping
-(N/D, P/D) = (a, b) <-> (b, a) keeps the budget N P fixed. :func:`asymmetry_ratio`
-is the geometric mean, over all pairs a < b, of
-
-    E(N/D = a, P/D = b) / E(N/D = b, P/D = a)    (more parameters) / (more data),
-
-so a value > 1 means that more data beats more parameters, and 1 is a symmetric
-phase space. The network check uses the same swap on (training-set size, width)
-index grids.
+:mod:`paper_code.random_features.figures`. Figure ids (PS, SW, PW, DD, RPHI, ORD,
+FS, MU0, NN) are ours: docs/papers/random_features_phase_space.md lists what each
+one shows. Asymmetry is measured by the swap ratios of
+:mod:`paper_code.random_features.asymmetry`.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .config import RandomFeaturesConfig
+from paper_code.common.threads import limit_threads
+
+from .asymmetry import asymmetry_ratio, matched_swap_ratio
+from .config import NN_CLASSES, RandomFeaturesConfig
+from .fits import PowerLawFit, fit_power_law
 from .model import TASKS, StrongWeakData
 from .simulation import SimulationResult, simulate_random_features
 from .theory import TheoryResult, solve_saddle_point
 
 __all__ = [
-    "asymmetry_ratio",
-    "swap_log_ratio",
     "PhaseSpaceRun",
     "run_phase_space",
     "phase_space_metrics",
@@ -43,6 +36,12 @@ __all__ = [
     "curve_structures",
     "run_curves",
     "curves_metrics",
+    "CentredRun",
+    "run_centred",
+    "centred_metrics",
+    "FiniteSizeRun",
+    "run_finite_size",
+    "finite_size_metrics",
     "DDRun",
     "run_double_descent",
     "double_descent_metrics",
@@ -54,65 +53,19 @@ __all__ = [
     "NetworkRun",
     "run_network",
     "network_metrics",
+    "network_swap_ratio",
+    "network_params",
     "load_images",
-    "cpu_threads",
-    "FiniteSizeRun",
-    "run_finite_size",
-    "finite_size_metrics",
 ]
 
 log = logging.getLogger(__name__)
 
-
-@contextlib.contextmanager
-def cpu_threads(n: int) -> Iterator[None]:
-    """Limit numpy's BLAS and torch to ``n`` threads inside the block (0 = leave the defaults).
-
-    On 2 shared cores, multi-threaded BLAS on matrices of a few hundred rows loses more to
-    contention than it gains (measured: 8 s with 1 thread vs 30-80 s with 2 for figure SW/PW).
-    """
-    if n == 0:
-        yield
-        return
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with threadpool_limits(n):
-            yield
-    finally:
-        torch.set_num_threads(before)
+_T = {"regression": "reg", "classification": "cls"}
 
 
-# ---------------------------------------------------------------------------------------
-# Asymmetry of a phase space
-
-
-def swap_log_ratio(err: np.ndarray) -> np.ndarray:
-    """log10 E(N=a, P=b) / E(N=b, P=a) for every pair: err is (P index, N index) square -> same shape.
-
-    Entry [b, a] (row = P index b, column = N index a) compares the point with more
-    parameters (P = b > N = a when b > a) to its swap. The diagonal is 0.
-    """
-    err = np.asarray(err, dtype=float)
-    if err.ndim != 2 or err.shape[0] != err.shape[1]:
-        raise ValueError(f"need a square (P, N) error grid, got shape {err.shape}")
-    if np.any(~np.isfinite(err)) or np.any(err <= 0):
-        raise ValueError("errors must be finite and > 0 to take ratios")
-    return np.log10(err) - np.log10(err.T)
-
-
-def asymmetry_ratio(err: np.ndarray) -> float:
-    """Geometric mean over pairs a < b of E(N=a, P=b) / E(N=b, P=a); > 1: more data beats more parameters.
-
-    err: (P index, N index) square grid with the same axis values (module docstring).
-    """
-    lr = swap_log_ratio(err)
-    lower = np.tril_indices(lr.shape[0], k=-1)  # row (P) index > column (N) index: the parameter-rich side
-    return float(10 ** lr[lower].mean())
+def _rel_dev(sim: SimulationResult, theory: np.ndarray) -> np.ndarray:
+    """Seed-mean simulated test error over the theory, minus 1, per point: (K,)."""
+    return sim.mean_sem()[0] / theory - 1.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -123,19 +76,23 @@ def asymmetry_ratio(err: np.ndarray) -> float:
 class PhaseSpaceRun:
     """Theory test error on a square log grid.
 
-    Fields: psi (G,) the values of both N/D and P/D; r_x_values (R,), noises (Z,);
-    test_error[task]: (R, Z, G, G) indexed [r_x, noise, P index, N index].
+    Fields: psi (G,) the values of both N/D and P/D; activations (A,), r_x_values (R,),
+    noises (Z,); test_error[task]: (A, R, Z, G, G) indexed [activation, r_x, noise, P index, N index].
     """
 
     psi: np.ndarray
+    activations: tuple[str, ...]
     r_x_values: tuple[float, ...]
     noises: tuple[float, ...]
     r_phi: float
     r_beta: float
     ridge: float
-    activation: str
     test_error: dict[str, np.ndarray]
     solver_max_change: float = 0.0  # largest |F(x) - x| relative change of any grid point
+
+    def errors(self, task: str, activation: str) -> np.ndarray:
+        """(R, Z, G, G) maps of one task and activation."""
+        return self.test_error[task][self.activations.index(activation)]
 
 
 def _ps_data(cfg: RandomFeaturesConfig, r_x: float) -> StrongWeakData:
@@ -150,17 +107,19 @@ def run_phase_space(cfg: RandomFeaturesConfig) -> PhaseSpaceRun:
     P, N = np.meshgrid(psi, psi, indexing="ij")  # [P index, N index]
     out: dict[str, np.ndarray] = {}
     change = 0.0
+    shape = (len(cfg.ps_activations), len(cfg.ps_r_x_values), len(cfg.ps_noises), psi.size, psi.size)
     for task in TASKS:
-        err = np.empty((len(cfg.ps_r_x_values), len(cfg.ps_noises), psi.size, psi.size))
-        for i, r_x in enumerate(cfg.ps_r_x_values):
-            for j, noise in enumerate(cfg.ps_noises):
-                res = solve_saddle_point(P, N, data=_ps_data(cfg, r_x), task=task, activation=cfg.ps_activation,
-                                         ridge=cfg.ps_ridge, noise=noise)
-                err[i, j] = res.test_error
-                change = max(change, float(res.change.max()))
+        err = np.empty(shape)
+        for a, act in enumerate(cfg.ps_activations):
+            for i, r_x in enumerate(cfg.ps_r_x_values):
+                for j, noise in enumerate(cfg.ps_noises):
+                    res = solve_saddle_point(P, N, data=_ps_data(cfg, r_x), task=task, activation=act,
+                                             ridge=cfg.ps_ridge, noise=noise)
+                    err[a, i, j] = res.test_error
+                    change = max(change, float(res.change.max()))
         out[task] = err
-    return PhaseSpaceRun(psi, cfg.ps_r_x_values, cfg.ps_noises, cfg.ps_r_phi, cfg.ps_r_beta, cfg.ps_ridge, cfg.ps_activation,
-                         out, change)
+    return PhaseSpaceRun(psi, cfg.ps_activations, cfg.ps_r_x_values, cfg.ps_noises, cfg.ps_r_phi, cfg.ps_r_beta,
+                         cfg.ps_ridge, out, change)
 
 
 def _safe_ratio(a: float, b: float) -> float:
@@ -168,32 +127,47 @@ def _safe_ratio(a: float, b: float) -> float:
 
 
 def phase_space_metrics(run: PhaseSpaceRun) -> dict[str, Any]:
+    """Swap ratios per task and activation, and for the claims the worst over the activations.
+
+    ``ps_<t>_<act>_*``: one activation; ``ps_<t>_*_min`` / ``_max``: the least favourable
+    activation for a "> 1" / "< 1" claim, so a claim holds only if it holds for every one.
+    """
     iso = run.r_x_values.index(1.0)
     clean = run.noises.index(0.0)
     noisy = next(j for j, z in enumerate(run.noises) if z > 0)
     strong = int(np.argmax(run.r_x_values))  # the most salient (r_x = 100)
     weak = int(np.argmin(run.r_x_values))  # r_x = 0.01
-    m: dict[str, Any] = {"ps_noise": run.noises[noisy], "ps_r_x_strong": run.r_x_values[strong], "ps_r_x_weak": run.r_x_values[weak],
+    m: dict[str, Any] = {"ps_activations": list(run.activations), "ps_noise": run.noises[noisy],
+                         "ps_r_x_strong": run.r_x_values[strong], "ps_r_x_weak": run.r_x_values[weak],
                          "ps_solver_max_change": run.solver_max_change}
     for task in TASKS:
-        t = "reg" if task == "regression" else "cls"
-        err = run.test_error[task]
-        table = {f"r_x={r:g}, noise={z:g}": asymmetry_ratio(err[i, j]) for i, r in enumerate(run.r_x_values)
-                 for j, z in enumerate(run.noises)}
-        a_iso, a_noisy = asymmetry_ratio(err[iso, clean]), asymmetry_ratio(err[iso, noisy])
-        a_strong, a_weak = asymmetry_ratio(err[strong, clean]), asymmetry_ratio(err[weak, clean])
-        m.update({
-            f"ps_{t}_asymmetry": table,
-            f"ps_{t}_asym_isotropic_clean": a_iso,
-            f"ps_{t}_asym_isotropic_noisy": a_noisy,
-            f"ps_{t}_asym_relevant_salient": a_strong,
-            f"ps_{t}_asym_weak_salient": a_weak,
-            f"ps_{t}_asym_gain_noise": a_noisy / a_iso,
-            f"ps_{t}_asym_gain_salient": a_strong / a_iso,
-            # |log(a_weak/a_iso)| / |log(a_strong/a_iso)| < 1: weak saliency stays closer to isotropic
-            f"ps_{t}_weak_vs_strong_departure": _safe_ratio(abs(math.log(a_weak / a_iso)), abs(math.log(a_strong / a_iso))),
-            f"ps_{t}_min_error": float(err.min()),
-        })
+        t = _T[task]
+        per_act: dict[str, dict[str, float]] = {}
+        for act in run.activations:
+            err = run.errors(task, act)
+            a_iso, a_noisy = asymmetry_ratio(err[iso, clean]), asymmetry_ratio(err[iso, noisy])
+            a_strong, a_weak = asymmetry_ratio(err[strong, clean]), asymmetry_ratio(err[weak, clean])
+            per_act[act] = {
+                "asym_isotropic_clean": a_iso,
+                "asym_isotropic_noisy": a_noisy,
+                "asym_relevant_salient": a_strong,
+                "asym_weak_salient": a_weak,
+                "asym_gain_noise": a_noisy / a_iso,
+                "asym_gain_salient": a_strong / a_iso,
+                # |log(a_weak/a_iso)| / |log(a_strong/a_iso)| < 1: weak saliency stays closer to isotropic
+                "weak_vs_strong_departure": _safe_ratio(abs(math.log(a_weak / a_iso)), abs(math.log(a_strong / a_iso))),
+            }
+            m[f"ps_{t}_{act}_asymmetry"] = {f"r_x={r:g}, noise={z:g}": asymmetry_ratio(err[i, j])
+                                            for i, r in enumerate(run.r_x_values) for j, z in enumerate(run.noises)}
+            m.update({f"ps_{t}_{act}_{k}": v for k, v in per_act[act].items()})
+        for key in ("asym_isotropic_clean", "asym_isotropic_noisy", "asym_relevant_salient", "asym_gain_noise",
+                    "asym_gain_salient"):
+            lo = min(per_act, key=lambda act: per_act[act][key])
+            hi = max(per_act, key=lambda act: per_act[act][key])
+            m.update({f"ps_{t}_{key}_min": per_act[lo][key], f"ps_{t}_{key}_min_activation": lo,
+                      f"ps_{t}_{key}_max": per_act[hi][key], f"ps_{t}_{key}_max_activation": hi})
+        m[f"ps_{t}_weak_vs_strong_departure_max"] = max(v["weak_vs_strong_departure"] for v in per_act.values())
+        m[f"ps_{t}_min_error"] = float(run.test_error[task].min())
     return m
 
 
@@ -202,7 +176,7 @@ def phase_space_metrics(run: PhaseSpaceRun) -> dict[str, Any]:
 
 
 def curve_structures(cfg: RandomFeaturesConfig) -> dict[str, StrongWeakData]:
-    """The three data sets of the curves (brief figure SW): isotropic, relevant / irrelevant salient."""
+    """The three data sets of the curves: isotropic, relevant / irrelevant salient."""
     return {
         "Isotropic": StrongWeakData(1.0, 1.0, 1.0),
         "Relevant salient": StrongWeakData(cfg.curve_r_phi, cfg.curve_r_x, cfg.curve_r_beta_relevant),
@@ -212,7 +186,7 @@ def curve_structures(cfg: RandomFeaturesConfig) -> dict[str, StrongWeakData]:
 
 @dataclass(frozen=True)
 class CurveRun:
-    """One curve: theory line (TheoryResult along psi) and simulation points (SimulationResult)."""
+    """One curve: theory line (TheoryResult along psi) and simulation points (SimulationResult, drawn from ``seed``)."""
 
     task: str
     noise: float
@@ -222,6 +196,11 @@ class CurveRun:
     theory: TheoryResult
     sim: SimulationResult
     sim_theory: TheoryResult  # theory at the simulation's realised (P/D, N/D)
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}/{self.noise:g}/{self.structure}/{self.direction}"
 
     @property
     def sim_psi(self) -> np.ndarray:
@@ -230,6 +209,10 @@ class CurveRun:
     def z_scores(self) -> np.ndarray:
         mu, se = self.sim.mean_sem()
         return (mu - self.sim_theory.test_error) / se
+
+    def rel_dev(self) -> np.ndarray:
+        """sim / theory - 1 at each simulated point (seed means), (K,)."""
+        return _rel_dev(self.sim, self.sim_theory.test_error)
 
 
 @dataclass(frozen=True)
@@ -250,7 +233,7 @@ def _activation(cfg: RandomFeaturesConfig, task: str) -> str:
 
 
 def run_curves(cfg: RandomFeaturesConfig) -> CurvesRun:
-    with cpu_threads(cfg.cpu_threads):
+    with limit_threads(cfg.cpu_threads):
         return _run_curves(cfg)
 
 
@@ -268,18 +251,28 @@ def _run_curves(cfg: RandomFeaturesConfig) -> CurvesRun:
                     s1, s2 = (1.0, sim_psi) if direction == "sample" else (sim_psi, 1.0)
                     kw = dict(data=data, task=task, activation=act, ridge=cfg.curve_ridge, noise=noise)
                     th = solve_saddle_point(p1, p2, **kw)
+                    seed = cfg.seed * 1000 + k
                     sim = simulate_random_features(s1, s2, D=cfg.sim_d, n_seeds=cfg.sim_seeds, n_test=cfg.sim_n_test,
-                                                   seed=cfg.seed * 1000 + k, **kw)
+                                                   seed=seed, **kw)
                     k += 1
                     sim_th = solve_saddle_point(sim.psi1, sim.psi2, **kw)
-                    curves.append(CurveRun(task, noise, name, direction, psi, th, sim, sim_th))
+                    curves.append(CurveRun(task, noise, name, direction, psi, th, sim, sim_th, seed))
     return CurvesRun(tuple(curves), cfg.sim_d, cfg.curve_ridge)
 
 
 def curves_metrics(run: CurvesRun, cfg: RandomFeaturesConfig) -> dict[str, Any]:
+    """Theory vs simulation at D = sim_d, and the theory values the SW claims read.
+
+    ``sim_curve_median_rel_dev``: per curve, the median over its points of |sim/theory - 1|
+    (seed means); ``sim_worst_curve_median_rel_dev`` is the largest of them, so no curve's
+    failure can hide behind the others. z-scores are kept as diagnostics: at fixed D their
+    size grows with the number of seeds wherever a finite-size bias exists.
+    """
     z = np.concatenate([c.z_scores() for c in run.curves])
-    rel = np.concatenate([np.abs(c.sim.mean_sem()[0] / c.sim_theory.test_error - 1) for c in run.curves])
-    per_curve = {f"{c.task}/{c.noise:g}/{c.structure}/{c.direction}": float(np.abs(c.z_scores()).max()) for c in run.curves}
+    per_curve = {c.name: float(np.median(np.abs(c.rel_dev()))) for c in run.curves}
+    worst = max(per_curve, key=per_curve.get)
+    iso = {k: v for k, v in per_curve.items() if "/Isotropic/" in k}
+    salient = {k: v for k, v in per_curve.items() if "/Isotropic/" not in k}
     irr = run.get("regression", 0.0, "Irrelevant salient", "sample")
     i01 = int(np.argmin(np.abs(np.log10(irr.psi) + 1)))  # N/D = 0.1
     rel_c = run.get("regression", 0.0, "Relevant salient", "sample")
@@ -288,19 +281,82 @@ def curves_metrics(run: CurvesRun, cfg: RandomFeaturesConfig) -> dict[str, Any]:
     return {
         "sim_d": run.D,
         "sim_n_points": int(z.size),
+        "sim_curve_median_rel_dev": per_curve,
+        "sim_worst_curve": worst,
+        "sim_worst_curve_median_rel_dev": per_curve[worst],
+        "sim_isotropic_worst_curve_median_rel_dev": max(iso.values()),
+        "sim_salient_worst_curve_median_rel_dev": max(salient.values()),
         "sim_max_abs_z": float(np.abs(z).max()),
+        "sim_isotropic_max_abs_z": float(max(np.abs(c.z_scores()).max()
+                                             for c in run.curves if c.structure == "Isotropic")),
         "sim_fraction_within_2_sem": float(np.mean(np.abs(z) < 2)),
-        "sim_median_rel_dev": float(np.median(rel)),
-        "sim_max_abs_z_per_curve": per_curve,
-        "curves_solver_max_change": float(max(max(c.theory.change.max(), c.sim_theory.change.max()) for c in run.curves)),
-        "sw_reg_irrelevant_error_at_N_over_D_0.1": float(irr.theory.test_error[i01]),
+        "sim_max_abs_z_per_curve": {c.name: float(np.abs(c.z_scores()).max()) for c in run.curves},
+        "curves_solver_max_change": float(max(max(c.theory.change.max(), c.sim_theory.change.max())
+                                              for c in run.curves)),
+        "sw_reg_irrelevant_error_at_N_tenth_of_D": float(irr.theory.test_error[i01]),
         # at N = D / r_phi (the salient dimension count) the relevant-salient error has already dropped
-        "sw_reg_relevant_over_isotropic_at_salient_N": float(rel_c.theory.test_error[i_salient] / iso_c.theory.test_error[i_salient]),
+        "sw_reg_relevant_over_isotropic_at_salient_N": float(rel_c.theory.test_error[i_salient]
+                                                             / iso_c.theory.test_error[i_salient]),
     }
 
 
 # ---------------------------------------------------------------------------------------
-# Finite-size check: the theory is the D -> infinity limit
+# Figure MU0: do the uncentred ReLU features matter?
+
+
+@dataclass(frozen=True)
+class CentredRun:
+    """ReLU curves simulated again with centred features, on the same draws: pairs[i] = (curve, centred sim)."""
+
+    pairs: tuple[tuple[CurveRun, SimulationResult], ...]
+    mu0: float
+
+
+def run_centred(cfg: RandomFeaturesConfig, curves: CurvesRun) -> CentredRun:
+    """Re-simulate every ReLU curve at a noise level of ``cfg.mu0_noises`` with features sigma - mu0.
+
+    The Gaussian-equivalence theory has no mu0 term; the simulations (like the reference
+    code's) use plain, uncentred ReLU features. Same seed, same data, teacher and features.
+    """
+    from .model import gaussian_equivalence
+
+    pairs = []
+    with limit_threads(cfg.cpu_threads):
+        for c in curves.curves:
+            if c.sim.activation != "relu" or c.noise not in cfg.mu0_noises:
+                continue
+            s = c.sim
+            centred = simulate_random_features(s.psi1, s.psi2, D=s.D, data=s.data, task=s.task, activation=s.activation,
+                                               ridge=s.ridge, noise=s.noise, n_seeds=s.n_seeds, n_test=cfg.sim_n_test,
+                                               seed=c.seed, centre=True)
+            pairs.append((c, centred))
+    if not pairs:
+        raise ValueError("no ReLU curve at the noise levels of mu0_noises: nothing to compare")
+    return CentredRun(tuple(pairs), gaussian_equivalence("relu").mu0)
+
+
+def centred_metrics(run: CentredRun) -> dict[str, Any]:
+    """Paired effect of centring (per curve: median over points of |E_uncentred / E_centred - 1|, seed means)
+    and each variant's distance to the theory (per curve: median |sim/theory - 1|)."""
+    change, dev_unc, dev_cen = {}, {}, {}
+    for c, cen in run.pairs:
+        change[c.name] = float(np.median(np.abs(c.sim.mean_sem()[0] / cen.mean_sem()[0] - 1.0)))
+        dev_unc[c.name] = float(np.median(np.abs(c.rel_dev())))
+        dev_cen[c.name] = float(np.median(np.abs(_rel_dev(cen, c.sim_theory.test_error))))
+    worst = max(change, key=change.get)
+    return {
+        "mu0_relu": run.mu0,
+        "mu0_n_curves": len(change),
+        "mu0_curve_median_rel_change": change,
+        "mu0_worst_curve": worst,
+        "mu0_worst_curve_median_rel_change": change[worst],
+        "mu0_uncentred_worst_curve_rel_dev": max(dev_unc.values()),
+        "mu0_centred_worst_curve_rel_dev": max(dev_cen.values()),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Figure FS: the theory is the D -> infinity limit
 
 
 @dataclass(frozen=True)
@@ -319,34 +375,46 @@ class FiniteSizeRun:
     theory: np.ndarray
 
     def rel_dev(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean over the points of sim/theory - 1, and its standard error, per D; each (K,)."""
+        """Mean over the points of sim/theory - 1, and its standard error over seeds, per D; each (K,)."""
         devs, ses = [], []
         for sim in self.sims:
-            r = sim.test_error / self.theory - 1.0  # (S, M)
-            per_seed = r.mean(1)
+            per_seed = (sim.test_error / self.theory - 1.0).mean(1)  # (S,)
             devs.append(per_seed.mean())
             ses.append(per_seed.std(ddof=1) / math.sqrt(per_seed.size))
         return np.array(devs), np.array(ses)
 
+    def fit(self) -> PowerLawFit:
+        """gap(D) = A (D/D_0)^(-a), weighted by the standard errors (:func:`~.fits.fit_power_law`)."""
+        dev, se = self.rel_dev()
+        return fit_power_law(np.asarray(self.d_values, float), dev, se)
+
 
 def run_finite_size(cfg: RandomFeaturesConfig) -> FiniteSizeRun:
-    with cpu_threads(cfg.cpu_threads):
-        data = StrongWeakData(10.0, cfg.curve_r_x, cfg.curve_r_beta_relevant)
-        psi2 = np.array([0.2, 0.5, 2.0, 5.0])  # away from the interpolation peak at N = P
-        kw = dict(data=data, task="regression", activation=cfg.curve_activation_regression, ridge=cfg.curve_ridge, noise=0.0)
+    with limit_threads(cfg.cpu_threads):
+        data = StrongWeakData(cfg.curve_r_phi, cfg.curve_r_x, cfg.curve_r_beta_relevant)
+        psi2 = np.asarray(cfg.fs_psi2, dtype=float)
+        kw = dict(data=data, task="regression", activation=cfg.curve_activation_regression, ridge=cfg.curve_ridge,
+                  noise=0.0)
         sims = tuple(simulate_random_features(1.0, psi2, D=D, n_seeds=cfg.fs_seeds, n_test=cfg.sim_n_test,
-                                              seed=cfg.seed * 1000 + 500 + k, **kw) for k, D in enumerate(cfg.fs_d_values))
+                                              seed=cfg.seed * 1000 + 500 + k, **kw)
+                     for k, D in enumerate(cfg.fs_d_values))
         th = solve_saddle_point(1.0, psi2, **kw).test_error
     return FiniteSizeRun(cfg.fs_d_values, psi2, sims, th)
 
 
 def finite_size_metrics(run: FiniteSizeRun) -> dict[str, Any]:
     dev, se = run.rel_dev()
+    fit = run.fit()
     return {
         "fs_d_values": list(run.d_values),
         "fs_rel_dev": dev,
         "fs_rel_dev_sem": se,
-        "fs_rel_dev_ratio_largest_over_smallest_D": float(abs(dev[-1]) / abs(dev[0])),
+        "fs_gap_exponent": fit.exponent,
+        "fs_gap_exponent_ci95": list(fit.ci),
+        "fs_gap_exponent_ci95_low": fit.ci[0],
+        "fs_gap_amplitude": fit.amplitude,
+        "fs_gap_fit_chi2": fit.chi2,
+        "fs_gap_fit_dof": len(run.d_values) - 2,
     }
 
 
@@ -417,8 +485,8 @@ def run_rphi(cfg: RandomFeaturesConfig) -> RphiRun:
         err = np.empty((len(cfg.rphi_r_x_values), len(cfg.rphi_values), psi2.size))
         for i, r_x in enumerate(cfg.rphi_r_x_values):
             for j, r_phi in enumerate(cfg.rphi_values):
-                res = solve_saddle_point(cfg.rphi_psi1, psi2, data=StrongWeakData(r_phi, r_x, cfg.rphi_r_beta), task=task,
-                                         activation=cfg.rphi_activation, ridge=cfg.rphi_ridge)
+                res = solve_saddle_point(cfg.rphi_psi1, psi2, data=StrongWeakData(r_phi, r_x, cfg.rphi_r_beta),
+                                         task=task, activation=cfg.rphi_activation, ridge=cfg.rphi_ridge)
                 err[i, j] = res.test_error
                 change = max(change, float(res.change.max()))
         out[task] = err
@@ -474,26 +542,43 @@ def rphi_metrics(run: RphiRun) -> dict[str, Any]:
 # Figure NN: one-hidden-layer networks on images
 
 
+def _subsample(ds, n: int, seed: int, salt: int):
+    """At most ``n`` images of ``ds``, drawn without replacement (seeded); all of them if it has fewer."""
+    if len(ds) <= n:
+        return ds
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 23, salt]))
+    return ds.take(np.sort(rng.choice(len(ds), size=n, replace=False)))
+
+
 def load_images(name: str, cfg: RandomFeaturesConfig):
-    """(train, test, used_name) ImageDatasets for ``name``; CIFAR-10 falls back to Fashion-MNIST if installed."""
+    """(train pool, test set, used name) for image set ``name``.
+
+    The training pool holds max(nn_sizes) images and the test set at most ``nn_test_size``
+    (seeded subsamples of the full splits, so that pre-processing costs what the grid
+    uses). CIFAR-10 falls back to Fashion-MNIST when its files are absent, and says so
+    in the used name.
+    """
     from paper_code.data import DatasetNotFoundError, load_cifar10, load_fashion_mnist, load_mnist, load_mnist_subset
 
     if name == "mnist_subset":
         train, test = load_mnist_subset().train_test_split(cfg.nn_test_fraction, seed=cfg.seed)
-        return train, test, name
-    if name == "mnist":
-        return load_mnist("train"), load_mnist("test"), name
-    if name == "fashion_mnist":
-        return load_fashion_mnist("train"), load_fashion_mnist("test"), name
-    try:
-        return load_cifar10("train"), load_cifar10("test"), name
-    except DatasetNotFoundError as exc:
+        used = name
+    elif name == "mnist":
+        train, test, used = load_mnist("train"), load_mnist("test"), name
+    elif name == "fashion_mnist":
+        train, test, used = load_fashion_mnist("train"), load_fashion_mnist("test"), name
+    else:
         try:
-            train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
-        except DatasetNotFoundError:
-            raise exc from None
-        log.warning("CIFAR-10 not found; using Fashion-MNIST as the harder dataset instead (recorded in the metrics)")
-        return train, test, "fashion_mnist (for cifar10)"
+            train, test, used = load_cifar10("train"), load_cifar10("test"), name
+        except DatasetNotFoundError as exc:
+            try:
+                train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
+            except DatasetNotFoundError:
+                raise exc from None
+            log.warning("CIFAR-10 not found; using Fashion-MNIST as the harder dataset instead "
+                        "(recorded in the metrics)")
+            used = "fashion_mnist (for cifar10)"
+    return _subsample(train, max(cfg.nn_sizes), cfg.seed, 1), _subsample(test, cfg.nn_test_size, cfg.seed, 2), used
 
 
 @dataclass(frozen=True)
@@ -503,20 +588,22 @@ class NetworkRun:
     results: dict[tuple[str, str], Any]
     datasets: tuple[str, ...]
     spectra: dict[tuple[str, str], np.ndarray]  # eigenvalues of the input covariance, descending
+    n_test: dict[str, int]  # test images per dataset
 
 
 def run_network(cfg: RandomFeaturesConfig) -> NetworkRun:
-    with cpu_threads(cfg.cpu_threads):
+    with limit_threads(cfg.cpu_threads):
         return _run_network(cfg)
 
 
 def _run_network(cfg: RandomFeaturesConfig) -> NetworkRun:
     from .network import prepare_images, train_network_grid  # torch import here
 
-    results, spectra, used = {}, {}, []
+    results, spectra, used, n_test = {}, {}, [], {}
     for name in cfg.nn_datasets:
         train, test, used_name = load_images(name, cfg)
         used.append(used_name)
+        n_test[used_name] = len(test)
         for mode in cfg.nn_input_modes:
             images = prepare_images(train, test, cfg.nn_d, mode, seed=cfg.seed)
             x = images.x_train.astype(np.float64)
@@ -525,37 +612,59 @@ def _run_network(cfg: RandomFeaturesConfig) -> NetworkRun:
                 images, cfg.nn_sizes, cfg.nn_widths, cfg.nn_noises, n_seeds=cfg.nn_seeds, epochs=cfg.nn_epochs,
                 lr=cfg.nn_lr, momentum=cfg.nn_momentum, seed=cfg.seed, device=cfg.nn_device,
             )
-    return NetworkRun(results, tuple(used), spectra)
+    return NetworkRun(results, tuple(used), spectra, n_test)
 
 
-def _nn_asym(err_nw: np.ndarray) -> float:
-    # err (n index, width index): the "parameter-rich" point is (n = a, width = b), b > a
-    return asymmetry_ratio(np.asarray(err_nw).T)  # -> (width index, n index), as (P, N)
+def network_params(res) -> np.ndarray:
+    """Trainable weights of each width of a grid: width x (d + classes) (no biases)."""
+    return np.asarray(res.widths) * (res.d + NN_CLASSES)
+
+
+def network_swap_ratio(res, noise_index: int, *, every: int = 1) -> float:
+    """Matched swap ratio (n samples vs p = width (d + classes) weights) of one noise level's seed-mean errors.
+
+    ``every`` > 1 keeps every ``every``-th size and width (ends included): the same ratio from a coarser grid.
+    """
+    err = res.mean_test_error()[noise_index]  # (n index, width index)
+    keep_n = _every(len(res.sizes), every)
+    keep_w = _every(len(res.widths), every)
+    return matched_swap_ratio(err[np.ix_(keep_n, keep_w)], np.asarray(res.sizes)[keep_n], network_params(res)[keep_w])
+
+
+def _every(n: int, step: int) -> np.ndarray:
+    idx = np.arange(0, n, step)
+    return idx if idx[-1] == n - 1 else np.append(idx, n - 1)
 
 
 def network_metrics(run: NetworkRun) -> dict[str, Any]:
-    m: dict[str, Any] = {"nn_datasets_used": list(run.datasets)}
+    """Swap ratios of every grid; ``nn_<mode>_*`` for the first dataset, ``nn_second_<mode>_*`` for the second."""
+    m: dict[str, Any] = {"nn_datasets_used": list(run.datasets), "nn_test_images": dict(run.n_test)}
     table = {}
     for (name, mode), res in run.results.items():
-        mean = res.mean_test_error()  # (noise, n, width)
         for k, z in enumerate(res.noises):
-            table[f"{name}/{mode}/noise={z:g}"] = _nn_asym(mean[k])
+            table[f"{name}/{mode}/noise={z:g}"] = network_swap_ratio(res, k)
         spec = run.spectra[(name, mode)]
         m[f"nn_effective_rank/{name}/{mode}"] = float(spec.sum() ** 2 / (spec**2).sum())
     m["nn_asymmetry"] = table
+    first = run.results[next(iter(run.results))]
+    m["nn_swap_range"] = [max(first.sizes[0], network_params(first)[0]),
+                          min(first.sizes[-1], network_params(first)[-1])]
     for pos, name in enumerate(run.datasets[:2]):
         tag = "" if pos == 0 else "second_"
         for mode in ("pca", "downsample"):
             if (name, mode) not in run.results:
                 continue
             res = run.results[(name, mode)]
-            mean = res.mean_test_error()
             clean = int(np.flatnonzero(res.noises == 0)[0])
             noisy = int(np.flatnonzero(res.noises > 0)[-1])
-            a_clean, a_noisy = _nn_asym(mean[clean]), _nn_asym(mean[noisy])
+            a_clean, a_noisy = network_swap_ratio(res, clean), network_swap_ratio(res, noisy)
             m[f"nn_{tag}{mode}_asym_clean"] = a_clean
             m[f"nn_{tag}{mode}_asym_noisy"] = a_noisy
             m[f"nn_{tag}{mode}_asym_gain_noise"] = a_noisy / a_clean
+            if pos == 0 and mode == "pca":  # the same ratio from every other grid line: how much it depends on the grid
+                m["nn_pca_asym_noisy_coarse_grid"] = network_swap_ratio(res, noisy, every=2)
+                m["nn_pca_asym_clean_coarse_grid"] = network_swap_ratio(res, clean, every=2)
         if (name, "pca") in run.results and (name, "downsample") in run.results:
-            m[f"nn_{tag}asym_gain_anisotropy_clean"] = m[f"nn_{tag}downsample_asym_clean"] / m[f"nn_{tag}pca_asym_clean"]
+            m[f"nn_{tag}asym_gain_anisotropy_clean"] = (m[f"nn_{tag}downsample_asym_clean"]
+                                                        / m[f"nn_{tag}pca_asym_clean"])
     return m

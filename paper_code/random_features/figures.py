@@ -1,13 +1,13 @@
 """Figures of the generalization-phase-space paper, drawn from :mod:`experiments` results.
 
 Each function takes the result dataclass(es) and returns a matplotlib figure in the
-project style. Figure ids follow the brief's table (the paper's own numbering could
-not be verified): PS phase-space maps, ASYM their N <-> P asymmetry, SW / PW
-sample-wise / parameter-wise curves, DD double-descent cuts, RPHI the number of
-salient directions, ORD order parameters, NN the network check on images.
+project style. Figure ids are ours (docs/papers/random_features_phase_space.md, section 4;
+the paper's own numbering is not used): PS phase-space maps, ASYM their N <-> P
+asymmetry, SW / PW sample-wise / parameter-wise curves, DD double-descent cuts, RPHI
+the number of salient directions, ORD order parameters, FS the finite-size gap, MU0
+centred vs uncentred ReLU features, NN the network check on images.
 """
 from __future__ import annotations
-
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,7 +15,18 @@ from matplotlib.colors import LogNorm, TwoSlopeNorm
 
 from paper_code.common.plotting import label_axes, new_figure, palette, use_style
 
-from .experiments import CurvesRun, DDRun, FiniteSizeRun, NetworkRun, PhaseSpaceRun, RphiRun, asymmetry_ratio, swap_log_ratio
+from .asymmetry import asymmetry_ratio, common_range, swap_log_ratio
+from .experiments import (
+    CentredRun,
+    CurvesRun,
+    DDRun,
+    FiniteSizeRun,
+    NetworkRun,
+    PhaseSpaceRun,
+    RphiRun,
+    network_params,
+    network_swap_ratio,
+)
 
 __all__ = [
     "fig_phase_space",
@@ -26,6 +37,7 @@ __all__ = [
     "fig_order_parameters",
     "fig_network",
     "fig_finite_size",
+    "fig_centred",
 ]
 
 _TASK_LABEL = {"regression": "regression", "classification": "classification"}
@@ -50,9 +62,9 @@ def _guides(ax, lo: float, hi: float) -> None:
     ax.set_ylim(lo, hi)
 
 
-def fig_phase_space(run: PhaseSpaceRun, task: str):
-    """PS: test error over (log10 N/D, log10 P/D); rows: noise levels, columns: input structure."""
-    err = run.test_error[task]
+def fig_phase_space(run: PhaseSpaceRun, task: str, activation: str):
+    """PS: test error over (log10 N/D, log10 P/D) for one activation; rows: noise levels, columns: input structure."""
+    err = run.errors(task, activation)
     R, Z = len(run.r_x_values), len(run.noises)
     fig, axes = new_figure(R, Z, width=3.0, height=2.7)
     lg = np.log10(run.psi)
@@ -66,7 +78,8 @@ def fig_phase_space(run: PhaseSpaceRun, task: str):
     for j, z in enumerate(run.noises):
         for i, r_x in enumerate(run.r_x_values):
             ax = axes[j, i]
-            mesh = ax.pcolormesh(e, e, np.clip(err[i, j], norm.vmin, None), norm=norm, cmap=cmap, shading="flat", rasterized=True)
+            mesh = ax.pcolormesh(e, e, np.clip(err[i, j], norm.vmin, None), norm=norm, cmap=cmap, shading="flat",
+                                 rasterized=True)
             levels = [0.05, 0.1, 0.2, 0.3, 0.4] if task == "classification" else [1e-3, 1e-2, 1e-1]
             ax.contour(lg, lg, err[i, j], levels=levels, colors="w", linewidths=0.6, alpha=0.7)
             _guides(ax, e[0], e[-1])
@@ -76,9 +89,11 @@ def fig_phase_space(run: PhaseSpaceRun, task: str):
             ax.set_title(f"{title}, {noise_name} = {z:g}\nswap ratio {a:.2f}")
             ax.set_xlabel("log$_{10}$ N/D (data)")
             ax.set_ylabel("log$_{10}$ P/D (parameters)")
-    fig.colorbar(mesh, ax=axes, shrink=0.8, label=clabel + ("\ncontours 0.05, 0.1, 0.2, 0.3, 0.4" if task == "classification" else "\ncontours 1e-3, 1e-2, 0.1"))
+    fig.colorbar(mesh, ax=axes, shrink=0.8,
+                 label=clabel + ("\ncontours 0.05, 0.1, 0.2, 0.3, 0.4" if task == "classification"
+                                 else "\ncontours 1e-3, 1e-2, 0.1"))
     fig.suptitle(
-        f"Phase space, {_TASK_LABEL[task]} ({run.activation} features, λ = {run.ridge:g}; salient: "
+        f"Phase space, {_TASK_LABEL[task]} ({activation} features, λ = {run.ridge:g}; salient: "
         f"$r_\\phi$ = {run.r_phi:g}, $r_\\beta$ = {run.r_beta:g}). Dashed: N = P; dotted: N = D",
         fontsize=9.5,
     )
@@ -86,8 +101,10 @@ def fig_phase_space(run: PhaseSpaceRun, task: str):
     return fig
 
 
-def fig_asymmetry(run: PhaseSpaceRun):
-    """ASYM: log10 E(N=a,P=b)/E(N=b,P=a) on the parameter-rich half (classification) and the swap ratios."""
+def fig_asymmetry(run: PhaseSpaceRun, activation: str | None = None):
+    """ASYM: log10 E(N=a,P=b)/E(N=b,P=a) on the parameter-rich half (classification, one activation)
+    and the swap ratios of every task and activation."""
+    activation = activation or run.activations[0]
     iso, clean = run.r_x_values.index(1.0), run.noises.index(0.0)
     noisy = next(j for j, z in enumerate(run.noises) if z > 0)
     strong, weak = int(np.argmax(run.r_x_values)), int(np.argmin(run.r_x_values))
@@ -98,12 +115,11 @@ def fig_asymmetry(run: PhaseSpaceRun):
         (weak, clean, f"$r_x$ = {run.r_x_values[weak]:g}, δ = 0"),
     ]
     use_style()
-    fig = plt.figure(figsize=(11.0, 6.2), layout="constrained")
-    axd = fig.subplot_mosaic([["A", "B", "E"], ["C", "D", "E"]], width_ratios=[1, 1, 1.1])
+    fig = plt.figure(figsize=(11.5, 6.2), layout="constrained")
+    axd = fig.subplot_mosaic([["A", "B", "E"], ["C", "D", "E"]], width_ratios=[1, 1, 1.2])
     axes = [axd[k] for k in "ABCDE"]
-    lg = np.log10(run.psi)
-    e = _edges(lg)
-    err = run.test_error["classification"]
+    e = _edges(np.log10(run.psi))
+    err = run.errors("classification", activation)
     norm = TwoSlopeNorm(0.0, -0.5, 0.5)
     mesh = None
     for ax, (i, j, title) in zip(axes, panels):
@@ -113,18 +129,19 @@ def fig_asymmetry(run: PhaseSpaceRun):
         ax.plot([e[0], e[-1]], [e[0], e[-1]], color="k", lw=0.8, ls="--")
         ax.set_xlim(e[0], e[-1])
         ax.set_ylim(e[0], e[-1])
-        ax.set_title(f"{title}\nswap ratio {asymmetry_ratio(err[i, j]):.2f}")
+        ax.set_title(f"{title} ({activation})\nswap ratio {asymmetry_ratio(err[i, j]):.2f}")
         ax.set_xlabel("log$_{10}$ N/D")
         ax.set_ylabel("log$_{10}$ P/D")
     fig.colorbar(mesh, ax=axes[:4], shrink=0.85, label="log$_{10}$ E(N=a, P=b) / E(N=b, P=a)\n(red: more data wins)")
     ax = axes[4]
-    names, cols = [], palette(2)
-    width = 0.38
-    for k, task in enumerate(("classification", "regression")):
-        vals = [asymmetry_ratio(run.test_error[task][i, j]) for i, j, _ in panels]
-        x = np.arange(len(panels)) + (k - 0.5) * width
-        bars = ax.bar(x, vals, width=width, color=cols[k], label=task)
-        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+    combos = [(task, act) for task in ("classification", "regression") for act in run.activations]
+    cols = palette(len(combos))
+    width = 0.8 / len(combos)
+    for k, (task, act) in enumerate(combos):
+        vals = [asymmetry_ratio(run.errors(task, act)[i, j]) for i, j, _ in panels]
+        x = np.arange(len(panels)) + (k - (len(combos) - 1) / 2) * width
+        bars = ax.bar(x, vals, width=width, color=cols[k], label=f"{task}, {act}")
+        ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1, rotation=90)
     names = ["iso", "iso+noise", f"r_x={run.r_x_values[strong]:g}", f"r_x={run.r_x_values[weak]:g}"]
     ax.set_xticks(np.arange(len(panels)), names, rotation=30, fontsize=8)
     ax.axhline(1.0, color="k", lw=0.8)
@@ -132,8 +149,8 @@ def fig_asymmetry(run: PhaseSpaceRun):
     ax.set_ylabel("swap ratio (> 1: more data wins)")
     ax.set_title("swap ratio: geometric mean over the grid\n(pairs of points with equal budget N·P)")
     lo = min(min(p.get_height() for p in ax.patches), 0.5)
-    ax.set_ylim(lo / 1.3, 3.0)
-    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    ax.set_ylim(lo / 1.3, 4.0)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
     label_axes(axes)
     return fig
 
@@ -189,7 +206,8 @@ def fig_double_descent(run: DDRun):
         ax.set_yscale("log")
         ax.set_xlabel("N/D")
         ax.set_ylabel(name)
-    axes[0, 0].set_title(f"double descent: peak at N = P (dashed)\nisotropic regression, {run.activation}, λ = {run.ridge:g}, Δ = {run.noise:g}")
+    axes[0, 0].set_title(f"double descent: peak at N = P (dashed)\nisotropic regression, {run.activation}, "
+                         f"λ = {run.ridge:g}, Δ = {run.noise:g}")
     axes[0, 1].set_title("train loss vanishes for N < P (interpolation)")
     axes[0, 0].legend()
     label_axes(axes.ravel())
@@ -229,7 +247,9 @@ def fig_order_parameters(run: CurvesRun, task: str = "regression", noise: float 
         c = run.get(task, noise, name, "sample")
         for ax, key in zip(axes[0], ("M", "Q", "V")):
             ax.plot(c.psi, getattr(c.theory, key), color=cols[s], label=name)
-    for ax, key, what in zip(axes[0], ("M", "Q", "V"), ("overlap with the teacher", "squared norm of the output", "response; train residual ∝ 1/(1+V)")):
+    for ax, key, what in zip(axes[0], ("M", "Q", "V"),
+                             ("overlap with the teacher", "squared norm of the output",
+                              "response; train residual ∝ 1/(1+V)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.axvline(1.0, color="0.5", lw=0.7, ls="--")
@@ -243,7 +263,11 @@ def fig_order_parameters(run: CurvesRun, task: str = "regression", noise: float 
 
 
 def fig_network(run: NetworkRun):
-    """NN: input spectrum and test-error phase space (training-set size x width) per input mode and noise level."""
+    """NN: input spectrum and test-error phase space (training-set size x width) per dataset, input mode and noise.
+
+    The dashed line is n = p, equal numbers of samples and weights p = width (d + 10); the
+    swap ratio compares points mirrored across it, on the range both axes cover (dotted box).
+    """
     keys = list(run.results)
     noises = run.results[keys[0]].noises
     fig, axes = new_figure(1 + len(noises), len(keys), width=3.1, height=2.7)
@@ -261,9 +285,12 @@ def fig_network(run: NetworkRun):
         ax.set_xlabel("principal component")
         ax.set_ylabel("share of the input variance")
         erank = spec.sum() ** 2 / (spec**2).sum()
-        ax.set_title(f"{name}, {'whitened PCA' if mode == 'pca' else 'downsampled'}\nd = {res.d}, effective rank {erank:.0f}")
+        ax.set_title(f"{name}, {'whitened PCA' if mode == 'pca' else 'downsampled'}\n"
+                     f"d = {res.d}, effective rank {erank:.0f}")
         mean = res.mean_test_error()
         ln, lw = np.log2(res.sizes), np.log2(res.widths)
+        per_width = network_params(res)[0] / res.widths[0]  # d + classes
+        lo, hi = common_range(res.sizes, network_params(res))
         for k, z in enumerate(noises):
             ax = axes[r, 1 + k]
             last = ax.pcolormesh(_edges(ln), _edges(lw), mean[k].T, cmap="viridis", vmin=0.0, vmax=0.8, shading="flat")
@@ -271,34 +298,75 @@ def fig_network(run: NetworkRun):
                 for j in range(len(res.widths)):
                     ax.text(ln[i], lw[j], f"{100 * mean[k, i, j]:.0f}", ha="center", va="center", fontsize=6.5,
                             color="w" if mean[k, i, j] > 0.35 else "k")
+            xs = np.array([_edges(ln)[0], _edges(ln)[-1]])
+            ax.plot(xs, xs - np.log2(per_width), color="w", lw=1.0, ls="--")  # n = p
+            box_x = np.log2([lo, hi, hi, lo, lo])
+            box_y = np.log2(np.array([lo, lo, hi, hi, lo]) / per_width)
+            ax.plot(box_x, box_y, color="w", lw=0.8, ls=":")
+            ax.set_xlim(_edges(ln)[0], _edges(ln)[-1])
+            ax.set_ylim(_edges(lw)[0], _edges(lw)[-1])
             ax.set_xticks(ln, [str(n) for n in res.sizes], fontsize=7, rotation=45)
             ax.set_yticks(lw, [str(w) for w in res.widths], fontsize=7)
             ax.set_xlabel("training images n")
             ax.set_ylabel("hidden width")
-            a = asymmetry_ratio(mean[k].T)
-            ax.set_title(f"label noise {z:g}: error (%)\nswap ratio {a:.2f}")
+            ax.set_title(f"label noise {z:g}: error (%)\nswap ratio n ↔ p {network_swap_ratio(res, k):.2f}")
     fig.colorbar(last, ax=axes[:, 1:], shrink=0.8, label="test error (clean test labels)")
     res0 = run.results[keys[0]]
     fig.suptitle(f"1-hidden-layer ReLU networks, full-batch SGD+momentum, {res0.epochs} epochs, "
-                 f"{res0.test_error.shape[1]} seeds; swap ratio > 1: more data beats more width", fontsize=9.5)
+                 f"{res0.test_error.shape[1]} seeds; dashed: n = p weights; "
+                 "swap ratio > 1: more data beats more weights",
+                 fontsize=9.5)
     label_axes(axes.ravel())
     return fig
 
 
 def fig_finite_size(run: FiniteSizeRun):
-    """FS: relative gap between simulation and theory vs D (relevant salient regression), with a D^-1/2 guide."""
+    """FS: relative gap between simulation and theory vs D (relevant salient regression), with the fitted power law."""
     dev, se = run.rel_dev()
+    fit = run.fit()
     D = np.asarray(run.d_values, dtype=float)
-    fig, ax = new_figure(width=4.0, height=3.0)
-    ax.errorbar(D, dev, yerr=se, fmt="o-", color=palette(1)[0], label="mean(sim / theory − 1) ± s.e.")
-    ref = abs(dev[0]) * np.sqrt(D[0] / D)
-    ax.plot(D, ref, "k--", lw=0.8, label="∝ D$^{-1/2}$")
+    fig, ax = new_figure(width=4.4, height=3.2)
+    ax.errorbar(D, dev, yerr=se, fmt="o", color=palette(1)[0], label="mean(sim / theory − 1) ± s.e. over seeds")
+    Dl = np.geomspace(D[0], D[-1], 100)
+    lo, hi = fit.ci
+    ax.plot(Dl, fit(Dl), "k-", lw=1.0,
+            label=f"fit ∝ D$^{{-a}}$, a = {fit.exponent:.2f} (95 %: {lo:.2f} to {hi:.2f})")
     ax.axhline(0.0, color="0.5", lw=0.7)
     ax.set_xscale("log")
     ax.set_xticks(D, [f"{d:g}" for d in D])
     ax.minorticks_off()
-    ax.set_xlabel("input dimension D (salient block: D/10 coordinates)")
+    ax.set_xlabel(f"input dimension D (salient block: D/{run.sims[0].data.r_phi:g} coordinates)")
     ax.set_ylabel("relative deviation from theory")
-    ax.set_title("finite-size gap, relevant salient regression\n(P/D = 1, N/D ∈ {0.2, 0.5, 2, 5}, tanh, λ = 1e-3)")
+    psi = ", ".join(f"{p:g}" for p in run.psi2)
+    ax.set_title(f"finite-size gap, relevant salient regression\n(P/D = 1, N/D ∈ {{{psi}}}, "
+                 f"{run.sims[0].activation}, λ = {run.sims[0].ridge:g}, {run.sims[0].n_seeds} seeds per D)")
     ax.legend(fontsize=7)
+    return fig
+
+
+def fig_centred(run: CentredRun, threshold: float = 0.05):
+    """MU0: simulated error with uncentred vs centred ReLU features (same draws), and the per-curve change."""
+    fig, axes = new_figure(2, 1, width=3.9, height=3.1)
+    ax = axes[0, 0]
+    cols = palette(len(run.pairs))
+    lo, hi = np.inf, 0.0
+    for k, (c, cen) in enumerate(run.pairs):
+        u, v = c.sim.mean_sem()[0], cen.mean_sem()[0]
+        ax.plot(v, u, "o", ms=3, color=cols[k], label=c.name.replace("classification/", "").replace("regression/", ""))
+        lo, hi = min(lo, u.min(), v.min()), max(hi, u.max(), v.max())
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+    ax.set_xlabel("test error, centred features σ − μ$_0$")
+    ax.set_ylabel("test error, uncentred σ (default)")
+    ax.set_title(f"same data, teacher and features\n(μ$_0$ = {run.mu0:.3f}); dashed: equal")
+    ax.legend(fontsize=6)
+    ax = axes[0, 1]
+    names = [c.name for c, _ in run.pairs]
+    change = [np.median(np.abs(c.sim.mean_sem()[0] / cen.mean_sem()[0] - 1.0)) for c, cen in run.pairs]
+    ax.barh(np.arange(len(names)), np.asarray(change) * 100, color=cols)
+    ax.axvline(threshold * 100, color="k", lw=0.8, ls="--")
+    ax.set_yticks(np.arange(len(names)),
+                  [n.replace("classification/", "cls/").replace("regression/", "reg/") for n in names], fontsize=7)
+    ax.set_xlabel("median |E$_{uncentred}$ / E$_{centred}$ − 1| (%)")
+    ax.set_title(f"change per curve\ndashed: {threshold:.0%} (the agreement tolerance)")
+    label_axes(axes.ravel())
     return fig

@@ -1,14 +1,14 @@
-"""The strong/weak-feature data model, the teacher and the activations (brief section 2).
+"""The strong/weak-feature data model, the teacher and the activations.
 
 Paper: d'Ascoli, Gabrié, Sagun, Biroli, "More data or more parameters? Investigating
 the effect of data structure on generalization", arXiv 2103.05524 v1; reference
 code GitHub ``sdascoli/strong-weak`` (``random-features/``). Everything here is our
-own code, following the brief ../shared/papers/random_features_phase_space.md.
+own code; docs/papers/random_features_phase_space.md (section 2) describes the model in words.
 
 Inputs x in R^D are Gaussian with a block-diagonal covariance: a "strong" (salient)
 block of phi1 D coordinates with variance lambda1 and a "weak" block of phi2 D
 coordinates with variance lambda2. The teacher theta has variance beta1 / beta2 on
-the two blocks. Three ratios set everything (brief section 2):
+the two blocks. Three ratios set everything (the normalisations of the reference code):
 
     phi1 = 1/r_phi,  phi2 = 1 - 1/r_phi                 (fraction of salient dimensions)
     r_x = lambda1/lambda2,  phi1 lambda1 + phi2 lambda2 = 1      (saliency)
@@ -18,7 +18,7 @@ so that the teacher's preactivation theta.x/sqrt(D) and the features'
 preactivations F x/sqrt(D) both have unit variance.
 
 Activations enter the theory only through their Gaussian-equivalence coefficients
-(brief section 3): sigma(u) ~ mu0 + mu1 u + mu_star xi for u ~ N(0, 1), with
+(section 3 of the doc above): sigma(u) ~ mu0 + mu1 u + mu_star xi for u ~ N(0, 1), with
 
     mu0 = E sigma(u),  mu1 = E[u sigma(u)],  mu_star^2 = E sigma(u)^2 - mu0^2 - mu1^2.
 """
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from paper_code.common.config import Validated, param
 
 __all__ = [
     "ACTIVATIONS",
@@ -72,7 +74,7 @@ def activation_fn(activation: str) -> Callable[[np.ndarray], np.ndarray]:
 
 @dataclass(frozen=True)
 class GaussianEquivalence:
-    """Coefficients of sigma(u) ~ mu0 + mu1 u + mu_star xi for u ~ N(0, 1) (brief section 3)."""
+    """Coefficients of sigma(u) ~ mu0 + mu1 u + mu_star xi for u ~ N(0, 1) (Gaussian equivalence)."""
 
     mu0: float
     mu1: float
@@ -98,7 +100,7 @@ _COEFFICIENTS: dict[str, GaussianEquivalence] = {
 
 
 def gaussian_equivalence(activation: str) -> GaussianEquivalence:
-    """(mu0, mu1, mu_star) of ``activation`` for a unit-variance preactivation (brief section 3)."""
+    """(mu0, mu1, mu_star) of ``activation`` for a unit-variance preactivation."""
     return _COEFFICIENTS[check_activation(activation)]
 
 
@@ -111,7 +113,8 @@ def numerical_gaussian_equivalence(fn: Callable[[float], float]) -> GaussianEqui
 
     def moment(g: Callable[[float], float]) -> float:
         dens = lambda u: g(u) * math.exp(-0.5 * u * u) / math.sqrt(2.0 * math.pi)  # noqa: E731
-        return quad(dens, -np.inf, 0.0, epsabs=1e-13, epsrel=1e-12)[0] + quad(dens, 0.0, np.inf, epsabs=1e-13, epsrel=1e-12)[0]
+        return (quad(dens, -np.inf, 0.0, epsabs=1e-13, epsrel=1e-12)[0]
+                + quad(dens, 0.0, np.inf, epsabs=1e-13, epsrel=1e-12)[0])
 
     mu0 = moment(lambda u: float(fn(u)))
     mu1 = moment(lambda u: u * float(fn(u)))
@@ -120,31 +123,12 @@ def numerical_gaussian_equivalence(fn: Callable[[float], float]) -> GaussianEqui
 
 
 @dataclass(frozen=True)
-class StrongWeakData:
-    """The two-block input/teacher model (brief section 2).
+class StrongWeakData(Validated):
+    """The two-block input/teacher model of the module docstring; validated on construction."""
 
-    Attributes:
-        r_phi: D / (number of salient dimensions), >= 1 (1 = a single isotropic block).
-        r_x: saliency lambda1/lambda2 > 0 (1 = isotropic inputs).
-        r_beta: relevance beta1/beta2 > 0 (teacher weight on the salient block).
-    """
-
-    r_phi: float = 1.0
-    r_x: float = 1.0
-    r_beta: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in ("r_phi", "r_x", "r_beta"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite number, got {v!r}")
-        if self.r_phi < 1:
-            raise ValueError(f"r_phi must be >= 1 (phi1 = 1/r_phi is a fraction), got {self.r_phi!r}")
-        if self.r_x <= 0 or self.r_beta <= 0:
-            raise ValueError(f"r_x and r_beta must be > 0, got r_x={self.r_x!r}, r_beta={self.r_beta!r}")
-        object.__setattr__(self, "r_phi", float(self.r_phi))
-        object.__setattr__(self, "r_x", float(self.r_x))
-        object.__setattr__(self, "r_beta", float(self.r_beta))
+    r_phi: float = param(1.0, "D / (number of salient dimensions); 1 = a single isotropic block", ge=1)
+    r_x: float = param(1.0, "saliency lambda1/lambda2 (1 = isotropic inputs)", gt=0)
+    r_beta: float = param(1.0, "relevance beta1/beta2 (teacher weight on the salient block)", gt=0)
 
     @property
     def phi(self) -> np.ndarray:
@@ -177,7 +161,8 @@ class StrongWeakData:
             raise ValueError(f"D must be an int >= 1, got {D!r}")
         d1 = D / self.r_phi
         if abs(d1 - round(d1)) > 1e-9 or round(d1) < 1:
-            raise ValueError(f"D / r_phi must be a whole number >= 1 so the blocks match the theory, got D={D}, r_phi={self.r_phi:g}")
+            raise ValueError(f"D / r_phi must be a whole number >= 1 so the blocks match the theory, "
+                             f"got D={D}, r_phi={self.r_phi:g}")
         return int(round(d1)), D - int(round(d1))
 
     def variances(self, D: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,10 @@
-"""The fully-connected-network check on real images (brief section 4, figure NN).
+"""The fully-connected-network check on real images (figure NN; docs/papers/random_features_phase_space.md, section 6).
 
 One-hidden-layer ReLU networks (no biases, PyTorch's default init) are trained by
 full-batch SGD with momentum on the cross-entropy, on n training images, for a grid
 of widths x training-set sizes x label-noise levels x seeds; the test error is
-measured on clean test labels. The paper's pre-processing (brief section 5):
+measured on clean test labels. The pre-processing follows the reference code
+(GitHub ``sdascoli/strong-weak``, ``neural-networks/utils.py``: ``get_pca``, ``resize_data``):
 standardise the pixels, then either
 
 * ``"pca"``: project on the top d principal components and whiten (divide by the
@@ -36,10 +37,11 @@ import torch.nn.functional as Fnn
 from torch import Tensor, nn
 
 from paper_code.common.devices import choose_device
-from paper_code.common.training import Trainer, TrainConfig, TrainHistory
+from paper_code.common.training import TrainConfig, Trainer, TrainHistory
 from paper_code.data import ImageDataset
 
-__all__ = ["PreparedImages", "prepare_images", "corrupt_labels", "GridMLP", "FullBatch", "NetworkGridResult", "train_network_grid"]
+__all__ = ["PreparedImages", "prepare_images", "corrupt_labels", "GridMLP", "FullBatch", "NetworkGridResult",
+           "train_network_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -244,5 +246,5 @@ def train_network_grid(
             pred = model.group_logits(g, x[:n]).argmax(-1)
             train[:, i, j] = (pred != labels[:, :n]).double().mean(1).cpu().numpy()
     shape = (len(noises), n_seeds, len(sizes), len(widths))
-    return NetworkGridResult(np.array(sizes), np.array(widths), np.array(noises), test.reshape(shape), train.reshape(shape),
-                             images.name, images.mode, images.d, int(epochs), history)
+    return NetworkGridResult(np.array(sizes), np.array(widths), np.array(noises), test.reshape(shape),
+                             train.reshape(shape), images.name, images.mode, images.d, int(epochs), history)

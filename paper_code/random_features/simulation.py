@@ -1,4 +1,5 @@
-"""Direct simulations of the random-features model at finite D (brief sections 2 and 6).
+"""Direct simulations of the random-features model at finite D (docs/papers/random_features_phase_space.md,
+sections 2 and 5).
 
     x ~ strong/weak Gaussian,   teacher u = theta.x / sqrt(D)
     regression labels      y = u + sqrt(Delta) eps
@@ -7,7 +8,13 @@
     readout                a = argmin sum_mu (y_mu - a.z_mu)^2 + ridge |a|^2 = (Z^T Z + ridge I)^-1 Z^T y
 
 The penalty is ``ridge |a|^2``, the convention under which the theory of
-:mod:`theory` holds (the reference numerics notebook used ridge/2; brief section 2).
+:mod:`theory` holds (the reference numerics notebook, ``random-features/strong_weak_numeric.ipynb``
+of GitHub ``sdascoli/strong-weak``, used ridge/2).
+
+Features are uncentred by default, as in the reference numerics (plain ReLU). The
+theory's Gaussian equivalence has no constant term mu0 = E sigma(u); ``centre=True``
+subtracts mu0 / sqrt(D) from every feature, so the two can be compared on the same
+draws (the notebook's test of whether mu0 matters).
 Errors are measured as in the theory: regression (1/2) E[(y_hat - u)^2] against the
 clean teacher; classification P[sign(y_hat) != sign(u)]; train loss (1/2) mean (y - y_hat)^2.
 
@@ -24,19 +31,22 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from .model import StrongWeakData, activation_fn, check_activation, check_task
+from .model import StrongWeakData, activation_fn, check_activation, check_task, gaussian_equivalence
 
 __all__ = ["SimulationResult", "rf_features", "ridge_readout", "make_labels", "errors", "simulate_random_features"]
 
 log = logging.getLogger(__name__)
 
 
-def rf_features(X: np.ndarray, F: np.ndarray, activation: str) -> np.ndarray:
-    """Z = sigma(X F^T / sqrt(D)) / sqrt(D); X (n, D), F (P, D) -> (n, P)."""
+def rf_features(X: np.ndarray, F: np.ndarray, activation: str, centre: bool = False) -> np.ndarray:
+    """Z = (sigma(X F^T / sqrt(D)) - c mu0) / sqrt(D), c = 1 if ``centre`` else 0; X (n, D), F (P, D) -> (n, P)."""
     D = X.shape[1]
     if F.shape[1] != D:
         raise ValueError(f"F has {F.shape[1]} columns but the inputs have D={D}")
-    return activation_fn(activation)(X @ F.T / math.sqrt(D)) / math.sqrt(D)
+    z = activation_fn(activation)(X @ F.T / math.sqrt(D))
+    if centre:
+        z -= gaussian_equivalence(activation).mu0
+    return z / math.sqrt(D)
 
 
 def ridge_readout(Z: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
@@ -58,7 +68,8 @@ def make_labels(u: np.ndarray, task: str, noise: float, rng: np.random.Generator
 
 
 def errors(y_hat: np.ndarray, u: np.ndarray, task: str) -> float:
-    """Test error against the clean teacher output u (brief section 2)."""
+    """Test error against the clean teacher output u (regression: half the squared error; classification: sign
+    errors)."""
     if task == "regression":
         return float(0.5 * np.mean((y_hat - u) ** 2))
     return float(np.mean(np.sign(y_hat) != np.sign(u)))
@@ -81,6 +92,7 @@ class SimulationResult:
     noise: float
     test_error: np.ndarray
     train_loss: np.ndarray
+    centred: bool = False
 
     @property
     def n_seeds(self) -> int:
@@ -105,12 +117,15 @@ def simulate_random_features(
     n_seeds: int = 5,
     n_test: int = 2000,
     seed: int = 0,
+    centre: bool = False,
 ) -> SimulationResult:
     """Train the random-features student at P = round(psi1 D), N = round(psi2 D) for each point.
 
     Args:
         psi1, psi2: 1-d arrays (or scalars) that broadcast to K points.
         D: input dimension (D / r_phi must be whole); n_seeds >= 2 (error bars); n_test test inputs.
+        centre: subtract the activation's mean mu0 from the features (see the module docstring);
+            the same ``seed`` gives the same data, teacher and features either way.
         Other arguments as in :func:`theory.solve_saddle_point`.
     """
     check_task(task)
@@ -133,10 +148,11 @@ def simulate_random_features(
         F = rng.standard_normal((int(P.max()), D))
         u, u_test = X @ theta / math.sqrt(D), X_test @ theta / math.sqrt(D)
         y = make_labels(u, task, noise, rng)
-        Z, Z_test = rf_features(X, F, activation), rf_features(X_test, F, activation)
+        Z, Z_test = rf_features(X, F, activation, centre), rf_features(X_test, F, activation, centre)
         for k in range(K):
             z = Z[: N[k], : P[k]]
             a = ridge_readout(z, y[: N[k]], ridge)
             test[s, k] = errors(Z_test[:, : P[k]] @ a, u_test, task)
             train[s, k] = float(0.5 * np.mean((y[: N[k]] - z @ a) ** 2))
-    return SimulationResult(P / D, N / D, int(D), task, activation, data, float(ridge), float(noise), test, train)
+    return SimulationResult(P / D, N / D, int(D), task, activation, data, float(ridge), float(noise), test, train,
+                            bool(centre))

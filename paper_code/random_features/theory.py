@@ -1,11 +1,12 @@
-"""High-dimensional theory of random-features ridge regression on strong/weak data (brief section 3).
+"""High-dimensional theory of random-features ridge regression on strong/weak data
+(docs/papers/random_features_phase_space.md, section 3).
 
 The replica / Gaussian-equivalence saddle point of the reference code (GitHub
 ``sdascoli/strong-weak``, ``random-features/strong_weak_analytic.ipynb``), rewritten
 in closed form and vectorised over grids of (psi1, psi2) = (P/D, N/D).
 
 Order parameters, per input block i = 1, 2: V_i, q_i, m_i; for the feature noise:
-V_w, q_w. Aggregates (brief section 3):
+V_w, q_w. Aggregates:
 
     M = mu1 sum_i lambda_i m_i,   Q = mu1^2 sum_i lambda_i q_i + mu*^2 q_w,
     V = mu1^2 sum_i lambda_i V_i + mu*^2 V_w,   rho = 1.
@@ -16,7 +17,7 @@ rho + Q - 2 c M (classification, c = (1-2 delta) sqrt(2/pi)):
     mhat_i = lambda_i kappa mu1 c,  a_i := Vhat_i = lambda_i kappa mu1^2,
     qhat_i = a_i E/(1+V),  Vhat_w = kappa mu*^2,  qhat_w = Vhat_w E/(1+V),  s = ridge + Vhat_w.
 
-Block resolvent (two-population Marchenko-Pastur step). The brief writes it as
+Block resolvent (two-population Marchenko-Pastur step). The reference code writes it as
 u_i = w/(a_i + gamma s w), w = 1 + gamma sum_j phi_j a_j u_j with gamma = 1/psi1.
 Substituting u_i = r_i/(gamma s), r_i = 1/(1 + a_i x), turns it into one scalar
 equation for x (> 0), which is V_w itself:
@@ -26,19 +27,19 @@ equation for x (> 0), which is V_w itself:
 G is increasing and concave on x > 0 with G(0) = -1, so Newton's method started
 at x = 0 climbs monotonically to the unique root (no bracketing needed). Then
 g_i = phi_i r_i/s, dx/ds = -x/(s + S2) with S2 = sum_j phi_j a_j r_j^2, and the
-brief's updates simplify without the cancellations of (phi_i - 2 s g_i + s^2 h_i)/a_i^2:
+reference code's updates simplify without the cancellations of (phi_i - 2 s g_i + s^2 h_i)/a_i^2:
 
     V_i = phi_i x r_i,          m_i = beta_i mhat_i V_i,          V_w = x,
     q_i = phi_i r_i x/(s+S2) [B_i (s x r_i + S2/a_i) + qhat_w r_i],   B_i = beta_i mhat_i^2 + qhat_i,
     q_w = x/(s+S2) [qhat_w + sum_i B_i phi_i r_i^2].
 
-(:func:`brief_update` keeps the brief's literal formulas; the tests check both agree.)
+(:func:`literal_update` keeps the reference code's literal formulas; the tests check both agree.)
 The fixed point is found by damped iteration from the "uninformed" start (all
 order parameters 1e-3), new = (1-damping) update + damping old, until the summed
 absolute change is below ``tol`` (1 + summed magnitude); a point that does not
 converge raises :class:`ConvergenceError`.
 
-Errors (brief section 3):
+Errors:
 
     regression:      test = (rho + Q - 2M)/2,   train = (rho + Q + Delta - 2M) / (2 (1+V)^2)
     classification:  test = arccos(M / sqrt(rho Q)) / pi,   train square loss = E / (2 (1+V)^2)
@@ -62,7 +63,7 @@ __all__ = [
     "TheoryResult",
     "solve_saddle_point",
     "block_resolvent",
-    "brief_update",
+    "literal_update",
     "RHO",
 ]
 
@@ -151,7 +152,7 @@ def block_resolvent(a: np.ndarray, phi: np.ndarray, gamma: np.ndarray, s: np.nda
         raise ValueError("block_resolvent needs s > 0 and gamma > 0")
     pa = phi * a  # (G, 2)
     x = np.zeros_like(s)
-    for it in range(max_iter):
+    for _ in range(max_iter):
         r = 1.0 / (1.0 + a * x[:, None])
         G = gamma * x * (s + (pa * r).sum(1)) - 1.0
         dG = gamma * (s + (pa * r * r).sum(1))  # G'(x) > 0
@@ -207,9 +208,9 @@ def _update(sp: SaddlePoint, psi1, psi2, phi, lam, beta, ge, c, noise_term, ridg
     return SaddlePoint(V, q, m, x, qw)
 
 
-def brief_update(sp: SaddlePoint, psi1, psi2, data: StrongWeakData, activation: str, task: str,
-                 ridge: float, noise: float, ds: float = 1e-6) -> SaddlePoint:
-    """The brief's literal update (u_i, w, g_i, h_i with h by central finite difference in s).
+def literal_update(sp: SaddlePoint, psi1, psi2, data: StrongWeakData, activation: str, task: str,
+                   ridge: float, noise: float, ds: float = 1e-6) -> SaddlePoint:
+    """The reference code's literal update (u_i, w, g_i, h_i with h by central finite difference in s).
 
     Slow and cancellation-prone at small a_i; kept as an independent check of :func:`_update`.
     """
@@ -229,7 +230,7 @@ def brief_update(sp: SaddlePoint, psi1, psi2, data: StrongWeakData, activation: 
                 return u - w / (a[k] + gamma[k] * s_[k] * w)
             sol, info, *_ = fsolve(eqs, np.full(2, 1.0 / (gamma[k] * s_[k])), xtol=1e-14, full_output=True)
             if np.abs(info["fvec"]).max() > 1e-10 * np.abs(sol).max():
-                raise ConvergenceError(f"brief_update: fsolve residual {np.abs(info['fvec']).max():.3g} at point {k}")
+                raise ConvergenceError(f"literal_update: fsolve residual {np.abs(info['fvec']).max():.3g} at point {k}")
             out[k] = sol
         return out
 
@@ -287,7 +288,8 @@ def _solve_reduced(p1, p2, phi, lam, beta, ge, c, noise_term, ridge, rtol: float
     *_, V_hi = _kappa_terms(p2, p1, phi, lam, ge, ridge)
     lo, hi = np.log(p2 / (1.0 + V0)), np.log(p2 / (1.0 + V_hi))
     steps = 0
-    for steps in range(1, max_bisect + 1):  # bisection in log kappa on f = kappa (1 + V(kappa)) - psi2
+    for _ in range(max_bisect):  # bisection in log kappa on f = kappa (1 + V(kappa)) - psi2
+        steps += 1
         mid = 0.5 * (lo + hi)
         kappa = np.exp(mid)
         *_, V = _kappa_terms(kappa, p1, phi, lam, ge, ridge)
@@ -347,7 +349,7 @@ def solve_saddle_point(
     tol: float = 1e-9,
     max_iter: int = 20_000,
 ) -> TheoryResult:
-    """Test/train errors at every (psi1, psi2) = (P/D, N/D) of a broadcast grid (brief section 3).
+    """Test/train errors at every (psi1, psi2) = (P/D, N/D) of a broadcast grid (the errors of the module docstring).
 
     Two solvers, both checked on the same criterion:
 
@@ -358,7 +360,7 @@ def solve_saddle_point(
       explicit and Q solves a linear equation Q = Q0 + Q1 (E_const + Q). Near the
       interpolation peak (N = P, small ridge) Q1 -> 1: that is where the damped
       iteration needs ~1/(1-Q1) steps, and where this solver costs the same as anywhere.
-    * ``method="damped"``: the brief's damped iteration from the uninformed start.
+    * ``method="damped"``: the reference code's damped iteration from the uninformed start.
 
     Either way the returned state is then fed once through the full saddle-point map;
     if the relative change sum|F(x) - x| / (1 + sum|x|) exceeds ``tol`` at any grid
@@ -402,12 +404,14 @@ def solve_saddle_point(
         active = np.arange(G)
         for it in range(1, max_iter + 1):
             old = state[active]
-            new = _update(SaddlePoint.unstack(old), p1[active], p2[active], phi, lam, beta, ge, c, noise_term, ridge).stack()
+            new = _update(SaddlePoint.unstack(old), p1[active], p2[active], phi, lam, beta, ge, c, noise_term,
+                          ridge).stack()
             new = (1.0 - damping) * new + damping * old
             if not np.all(np.isfinite(new)):
                 bad = active[~np.all(np.isfinite(new), axis=1)][0]
                 raise ConvergenceError(
-                    f"saddle point diverged (non-finite) at iteration {it}: psi1={p1[bad]:.4g}, psi2={p2[bad]:.4g}, {where}"
+                    f"saddle point diverged (non-finite) at iteration {it}: psi1={p1[bad]:.4g}, psi2={p2[bad]:.4g}, "
+                    f"{where}"
                 )
             rel = np.abs(new - old).sum(1) / (1.0 + np.abs(new).sum(1))
             state[active] = new
@@ -429,7 +433,8 @@ def solve_saddle_point(
     if not np.all(np.isfinite(change)) or np.any(change > tol):
         worst = int(np.nanargmax(np.where(np.isfinite(change), change, np.inf)))
         raise ConvergenceError(
-            f"saddle point check failed at {int(np.sum(~(change <= tol)))}/{G} grid points; worst: psi1={p1[worst]:.4g}, "
+            f"saddle point check failed at {int(np.sum(~(change <= tol)))}/{G} grid points; "
+            f"worst: psi1={p1[worst]:.4g}, "
             f"psi2={p2[worst]:.4g}, |F(x) - x| relative {change[worst]:.3g} > tol={tol:g} ({where})"
         )
 

@@ -1,14 +1,21 @@
-"""Shared symbolic-regression core for ODEFormer, E2E symbolic regression, recurrent sequences and Boolformer.
+"""Shared symbolic-regression core of four papers by d'Ascoli and co-authors.
 
-Spec: ``shared/papers/symbolic_core.md``. Modules (import them directly; this package imports nothing):
+Serves ODEFormer (ICLR 2024, arXiv 2310.05573), end-to-end symbolic regression (Kamienny et al.,
+NeurIPS 2022, arXiv 2204.10532), deep symbolic regression for recurrent sequences (ICML 2022,
+arXiv 2201.04600) and Boolformer (arXiv 2309.12207). Modules (import them directly; this file
+imports nothing, so ``import paper_code.symbolic`` is cheap):
 
-* ``expressions``  — :class:`Node` trees, operator table (NumPy / Torch / SymPy), safe evaluation (§1)
-* ``encoding``     — prefix token encoding / decoding, ``|``-separated systems (§1, §3)
-* ``numbers``      — sign / mantissa / exponent float tokens, base-B integer tokens (§3)
-* ``generator``    — Lample & Charton tree sampling, ODEFormer / E2E generator presets (§2)
-* ``sympy_bridge`` — tree ↔ SymPy, simplification with a size guard, equivalence check (§1, §8)
-* ``metrics``      — clipped R², R²/tolerance accuracies, complexity (§8)
-* ``refine``       — BFGS constant refinement with autograd gradients (§7)
-* ``embedder``     — vocabularies, point tokenisation, linear point embedder (§4)
-* ``model``        — small encoder–decoder transformer with greedy / beam / sampling decoding (§5, §6)
+* ``expressions``  :class:`Node` trees, operator table (NumPy / Torch / SymPy), safe evaluation
+* ``compile``      trees compiled to plain-Python scalar functions
+* ``encoding``     prefix token encoding / decoding, ``|``-separated systems
+* ``numbers``      sign / mantissa / exponent float tokens, base-B integer tokens
+* ``generator``    Lample & Charton tree sampling, ODEFormer / E2E generator presets
+* ``sympy_bridge`` tree <-> SymPy, simplification with a size guard, equivalence check
+* ``metrics``      clipped R², R²/tolerance accuracies, complexity
+* ``refine``       BFGS constant refinement with autograd gradients
+* ``embedder``     vocabularies, point tokenisation, linear point embedder
+* ``model``        small encoder-decoder transformer
+* ``decoding``     batched greedy, sampling and beam decoding
+* ``candidates``   the candidate loop: decode, parse, dedupe, score, refine, rank
+* ``estimator``    what every paper's scikit-learn style estimator shares
 """

@@ -3,7 +3,7 @@
 An ODE solver calls the right-hand side once per step on a single state; there the NumPy tree walk of
 :meth:`Node.evaluate <paper_code.symbolic.expressions.Node.evaluate>` costs ~45 µs per call, almost all of
 it per-node overhead. :func:`compile_system` turns a system of trees into one Python function of floats
-built from ``math`` (~2 µs per call) with the core's safe semantics (spec ``symbolic_core.md`` §1):
+built from ``math`` (~2 µs per call) with the core's safe semantics (``docs/symbolic_core.md`` §1):
 ``div``/``inv`` by 0, ``log`` of x <= 0, ``sqrt`` of x < 0 and domain errors give NaN; overflow gives
 ±inf, as NumPy does. Operators without a scalar form here (``idiv``, ``mod``, logic) fall back to the
 NumPy evaluator, so every tree compiles.

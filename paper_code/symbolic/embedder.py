@@ -1,4 +1,4 @@
-"""Vocabularies and the linear point embedder (spec ``symbolic_core.md`` §4).
+"""Vocabularies and the linear point embedder (``docs/symbolic_core.md`` §4).
 
 * :class:`Vocabulary` — token ↔ id table with ``<PAD>`` = 0 and ``<EOS>`` = 1 (EOS marks begin and end).
 * :func:`input_vocabulary` / :func:`output_vocabulary` — float tokens (+ pad); expression tokens

@@ -1,11 +1,11 @@
-"""Prefix (Polish) token encoding of expression trees (spec ``symbolic_core.md`` §1 and §3).
+"""Prefix (Polish) token encoding of expression trees (``docs/symbolic_core.md`` §1 and §3).
 
 Tokens: operator names (``add``, ``sin``, …), variables (``x_0``…), named constants (``e``, ``pi``,
 ``euler_gamma``), the skeleton placeholder ``C``, float constants as three
 :class:`~paper_code.symbolic.numbers.FloatTokenizer` tokens (``+ N3142 E-3``), integer constants as
 ``INT+``/``INT-`` plus base-10 digits. Multi-output expressions (ODE systems, vector recurrences)
 join the per-component sequences with the separator ``|``.
-Example (ODEFormer brief §2.2): ``mul - N5000 E-4 x_1 | sin x_0``.
+Example: ``mul - N5000 E-4 x_1 | sin x_0``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Expression trees and the operator table shared by the four symbolic papers.
 
-Spec: ``shared/papers/symbolic_core.md`` §1. A :class:`Node` is an operator with children or a
+Conventions: ``docs/symbolic_core.md`` §1. A :class:`Node` is an operator with children or a
 leaf. Leaves are variables ``x_j`` (``x_{j,k}``, ``n`` and ``t`` are also accepted as variable names),
 float constants (Python ``float``), integer constants (Python ``int``) and the named constants
 ``e``, ``pi``, ``euler_gamma``.

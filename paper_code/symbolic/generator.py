@@ -1,14 +1,16 @@
-"""Random expression generator (Lample & Charton sampling), spec ``symbolic_core.md`` §2.
+"""Random expression generator (the sampling of Lample & Charton, "Deep learning for symbolic mathematics",
+ICLR 2020, as used by the symbolic-regression papers of this repository).
 
 * :func:`count_trees` — ``D(e, n)``: trees with ``n`` operators buildable from ``e`` empty slots,
   ``D(0, n) = 0``, ``D(e, 0) = 1``, ``D(e, n) = D(e-1, n) + p1·D(e, n-1) + p2·D(e+1, n-1)``.
 * :func:`sample_shape` — prefix arity sequence sampled so that shapes are uniform over all trees with
   ``n`` operators (binary only: ``p1 = 0``; unary–binary: ``p1 = 1``).
-* :class:`GeneratorConfig` + :func:`generate` — usage pattern (b) of §2: binary tree, leaves, unary
-  operators inserted above small sub-trees then pruned to a sampled count, then prefactor constants
-  (ODEFormer brief §2.1 steps 2–6, E2E brief §2.1 steps 2–6). Presets :data:`ODEFORMER` and :data:`E2E`.
-* :func:`generate_unary_binary` — usage pattern (a) (recurrences): a unary–binary tree with a total
-  operator budget and variable/integer-constant leaves.
+* :class:`GeneratorConfig` + :func:`generate` — binary tree, leaves, unary operators inserted above small
+  sub-trees then pruned to a sampled count, then prefactor constants, optionally rewritten in SymPy's canonical
+  form (the generators of ODEFormer, github.com/sdascoli/odeformer ``odeformer/envs/generators.py``, and of
+  end-to-end symbolic regression, Kamienny et al., NeurIPS 2022). Presets :data:`ODEFORMER` and :data:`E2E`.
+* :func:`generate_unary_binary` — a unary–binary tree with a total operator budget and
+  variable/integer-constant leaves (recurrences).
 
 Every function takes an explicit ``numpy.random.Generator``.
 """
@@ -17,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
-from paper_code.common.config import param
+from paper_code.common.config import Validated, param
 from paper_code.symbolic.expressions import OPERATORS, Node, op, var
 
 __all__ = [
@@ -45,9 +47,9 @@ class GenerationError(RuntimeError):
     """Rejection sampling gave up (too many rejected draws)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def count_trees(e: int, n: int, p1: int = 0, p2: int = 1) -> int:
-    """``D(e, n)`` of §2 (exact Python integer)."""
+    """``D(e, n)`` (exact Python integer)."""
     if n == 0:
         return 1
     if e == 0:
@@ -128,46 +130,74 @@ def _weights(pairs: tuple[tuple[str, float], ...]) -> tuple[list[str], np.ndarra
 
 
 @dataclasses.dataclass(frozen=True)
-class GeneratorConfig:
-    """Pattern-(b) generator settings (defaults: ODEFormer brief §2.1)."""
+class GeneratorConfig(Validated):
+    """Generator settings, validated on construction.
+
+    Defaults: the ODEFormer generator as the paper describes it (official code, GitHub ``sdascoli/odeformer``),
+    with ``id`` dropped before the prefactors and no canonical rewriting; :data:`ODEFORMER`.
+    """
 
     min_binary: int = param(1, "min number of binary operators per component", ge=0)
     max_binary: int = param(5, "max number of binary operators; E2E uses D + max_binary_extra", ge=0)
-    max_binary_extra: int | None = param(None, "if set, max binary = D + this (E2E: 3)")
+    max_binary_extra: int | None = param(None, "if set, max binary = D + this (E2E: 3)", ge=0)
+    binary_weights: tuple[float, ...] = param(
+        (), "relative weights of the binary-operator counts min_binary..max_binary (one per count); () = uniform",
+        ge=0)
     max_unary: int = param(3, "max number of unary operators per component", ge=0)
-    binary_ops: tuple[tuple[str, float], ...] = param((("add", 3.0), ("mul", 1.0)), "binary operator weights")
+    binary_ops: tuple[tuple[str, float], ...] = param(
+        (("add", 3.0), ("mul", 1.0)), "(binary operator, weight) pairs; weights >= 0, not all zero", ge=0, min_len=1)
     unary_ops: tuple[tuple[str, float], ...] = param(
-        (("sin", 1.0), ("inv", 1.0), ("pow2", 1.0), ("id", 3.0)), "unary operator weights (id = no-op)")
+        (("sin", 1.0), ("inv", 1.0), ("pow2", 1.0), ("id", 3.0)),
+        "(unary operator, weight) pairs (id = no-op); weights >= 0, not all zero", ge=0, min_len=1)
     max_unary_subtree: int = param(7, "unary operators only wrap sub-trees with fewer nodes than this", ge=1)
+    affine_id: bool = param(
+        False, "keep the sampled id unaries until the prefactors are placed, so each becomes an affine map a + b·arg "
+        "(as the official ODEFormer code does; the only source of additive constants outside other unaries); "
+        "False drops them first")
     constants: str = param("loguniform", "prefactor distribution", choices=("loguniform", "decimal"))
-    prob_prefactor: float = param(1.0, "probability of inserting each prefactor (brief: always)", ge=0, le=1)
+    prob_prefactor: float = param(1.0, "probability of inserting each prefactor (ODEFormer: always)", ge=0, le=1)
     root_additive: bool = param(False, "always add an additive constant at the root (E2E)")
     all_variables: bool = param(False, "first D leaves are x_0..x_{D-1}; reject if a variable is missing (E2E)")
+    canonical: bool = param(False, "rewrite in SymPy's canonical form (automatic evaluation, no simplify call: like "
+                            "terms merged, numeric factors folded); reject if the size grows more than max_growth")
     simplify: bool = param(False, "SymPy-simplify; reject if the size grows more than max_growth")
-    max_growth: float = param(2.0, "size guard of the simplification", gt=0)
+    max_growth: float = param(2.0, "size guard of the canonical form and of the simplification", gt=0)
     max_tries: int = param(100, "rejection-sampling attempts before GenerationError", ge=1)
 
-    def __post_init__(self) -> None:
-        _weights(self.binary_ops)
-        _weights(self.unary_ops)
-        for name, _ in self.binary_ops:
-            if OPERATORS[name].arity != 2:
-                raise ValueError(f"binary_ops: {name!r} is not binary")
-        for name, _ in self.unary_ops:
-            if OPERATORS[name].arity != 1:
-                raise ValueError(f"unary_ops: {name!r} is not unary")
+    def validate(self) -> None:
+        for key, arity in (("binary_ops", 2), ("unary_ops", 1)):
+            pairs = getattr(self, key)
+            for name, _ in pairs:
+                if name not in OPERATORS:
+                    self.fail(key, f"unknown operator {name!r}; valid: {', '.join(sorted(OPERATORS))}")
+                if OPERATORS[name].arity != arity:
+                    kind = "binary" if arity == 2 else "unary"
+                    valid = sorted(n for n, o in OPERATORS.items() if o.arity == arity)
+                    self.fail(key, f"{name!r} is not {kind}; valid: {', '.join(valid)}")
+            if sum(w for _, w in pairs) <= 0:
+                self.fail(key, "the operator weights must not all be zero")
         if self.min_binary > self.max_binary and self.max_binary_extra is None:
-            raise ValueError(f"min_binary={self.min_binary} > max_binary={self.max_binary}")
-        if self.constants not in ("loguniform", "decimal"):
-            raise ValueError(f"constants must be 'loguniform' or 'decimal', got {self.constants!r}")
+            self.fail("min_binary", f"must be <= max_binary={self.max_binary}")
+        if self.binary_weights:
+            if self.max_binary_extra is not None:
+                self.fail("binary_weights", "needs a fixed max_binary (max_binary_extra=None)")
+            n_counts = self.max_binary - self.min_binary + 1
+            if len(self.binary_weights) != n_counts:
+                self.fail("binary_weights", f"needs one weight per count {self.min_binary}..{self.max_binary} "
+                          f"({n_counts}), got {len(self.binary_weights)}")
+            if sum(self.binary_weights) <= 0:
+                self.fail("binary_weights", "the weights must not all be zero")
+        if self.canonical and self.simplify:
+            self.fail("canonical", "canonical and simplify exclude each other (simplify already rewrites in SymPy)")
 
     def constant_sampler(self) -> Callable[[np.random.Generator], float]:
         return loguniform_constant if self.constants == "loguniform" else decimal_constant
 
 
-#: ODEFormer brief §2.1 (per component).
+#: ODEFormer (per component): 1-5 binary operators (add : mul = 3 : 1), 0-3 unaries (sin, inv, pow2, id = 1 : 1 :
+#: 1 : 3) on sub-trees of fewer than 7 nodes, log-uniform prefactors in [0.05, 20] (official code's defaults).
 ODEFORMER = GeneratorConfig()
-#: E2E brief §2.1.
+#: End-to-end symbolic regression (Kamienny et al., NeurIPS 2022).
 E2E = GeneratorConfig(
     min_binary=0, max_binary=13, max_binary_extra=3, max_unary=4,
     binary_ops=(("add", 1.0), ("sub", 1.0), ("mul", 1.0)),
@@ -181,7 +211,8 @@ _SUMS = ("add", "sub")
 
 def _insert_unaries(tree: Node, cfg: GeneratorConfig, n_unary: int, rng: np.random.Generator) -> Node:
     """Wrap every non-root sub-tree with < ``max_unary_subtree`` nodes in a random unary, keep ``n_unary``
-    of them at random, and drop the kept ``id`` wrappers (id only lowers the effective unary rate).
+    of them at random, and drop the kept ``id`` wrappers unless ``cfg.affine_id`` (then they stay until
+    :func:`_add_prefactors` has turned their argument into ``a + b·arg``, and :func:`_strip_id` removes them).
 
     Candidates are children, never the root, as in the ODEFormer reference generator (``_add_unaries``).
     """
@@ -193,9 +224,16 @@ def _insert_unaries(tree: Node, cfg: GeneratorConfig, n_unary: int, rng: np.rand
     def rec(node: Node) -> Node:
         new = Node(node.value, [rec(c) for c in node.children])
         name = chosen.get(id(node))
-        return new if name is None or name == "id" else op(name, new)
+        return new if name is None or (name == "id" and not cfg.affine_id) else op(name, new)
 
     return rec(tree)
+
+
+def _strip_id(tree: Node) -> Node:
+    """Copy of ``tree`` without its ``id`` nodes (each replaced by its argument)."""
+    while tree.value == "id":
+        tree = tree.children[0]
+    return Node(tree.value, [_strip_id(c) for c in tree.children])
 
 
 def _add_prefactors(tree: Node, cfg: GeneratorConfig, rng: np.random.Generator) -> Node:
@@ -236,13 +274,15 @@ def _leaves(n: int, dim: int, cfg: GeneratorConfig, rng: np.random.Generator) ->
 
 
 def generate(rng: np.random.Generator, dim: int, cfg: GeneratorConfig = ODEFORMER) -> Node:
-    """One random expression in ``x_0..x_{dim-1}`` (pattern (b) of §2), with rejection sampling."""
+    """One random expression in ``x_0..x_{dim-1}``, with rejection sampling."""
     if dim < 1:
         raise ValueError(f"dim must be >= 1, got {dim}")
     bin_names, bin_probs = _weights(cfg.binary_ops)
     max_b = cfg.max_binary if cfg.max_binary_extra is None else dim + cfg.max_binary_extra
+    counts = np.arange(cfg.min_binary, max_b + 1)
+    count_probs = np.asarray(cfg.binary_weights, float) / sum(cfg.binary_weights) if cfg.binary_weights else None
     for _ in range(cfg.max_tries):
-        b = int(rng.integers(cfg.min_binary, max_b + 1))
+        b = int(rng.integers(cfg.min_binary, max_b + 1) if count_probs is None else rng.choice(counts, p=count_probs))
         u = int(rng.integers(0, cfg.max_unary + 1))
         if cfg.all_variables and b + 1 < dim:
             continue  # too few leaves to use every variable
@@ -250,13 +290,15 @@ def generate(rng: np.random.Generator, dim: int, cfg: GeneratorConfig = ODEFORME
         ops = [str(o) for o in rng.choice(bin_names, size=b, p=bin_probs)]
         tree = _build(arities, ops, _leaves(b + 1, dim, cfg, rng))
         tree = _add_prefactors(_insert_unaries(tree, cfg, u, rng), cfg, rng)
-        if cfg.simplify:
-            from paper_code.symbolic.sympy_bridge import simplify_tree  # local: avoids import cycle
+        if cfg.affine_id:
+            tree = _strip_id(tree)
+        if cfg.canonical or cfg.simplify:
+            from paper_code.symbolic.sympy_bridge import canonical_tree, simplify_tree  # local: avoids import cycle
 
-            simplified = simplify_tree(tree, max_growth=cfg.max_growth)
-            if simplified is None:
+            rewritten = (canonical_tree if cfg.canonical else simplify_tree)(tree, max_growth=cfg.max_growth)
+            if rewritten is None:
                 continue
-            tree = simplified
+            tree = rewritten
         if cfg.all_variables and len(tree.variables()) < dim:
             continue
         return tree
@@ -264,7 +306,7 @@ def generate(rng: np.random.Generator, dim: int, cfg: GeneratorConfig = ODEFORME
 
 
 def generate_system(rng: np.random.Generator, dim: int, cfg: GeneratorConfig = ODEFORMER) -> list[Node]:
-    """ODE system: one independently generated component per state variable (ODEFormer §2.1)."""
+    """ODE system: one independently generated component per state variable (as in ODEFormer)."""
     return [generate(rng, dim, cfg) for _ in range(dim)]
 
 
@@ -277,7 +319,7 @@ def generate_unary_binary(
     p_constant: float = 0.25,
     max_int: int = 10,
 ) -> Node:
-    """Pattern (a): unary–binary tree with exactly ``n_ops`` operators (shapes uniform, ``p1 = 1``).
+    """Unary–binary tree with exactly ``n_ops`` operators (shapes uniform, ``p1 = 1``).
 
     Leaves are one of ``leaves`` or, with probability ``p_constant``, an integer in ±1..``max_int``.
     """

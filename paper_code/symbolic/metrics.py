@@ -1,4 +1,4 @@
-"""Evaluation metrics (spec ``symbolic_core.md`` §8; E2E brief §5; ODEFormer brief §4).
+"""Evaluation metrics (``docs/symbolic_core.md`` §8).
 
 * :func:`r2_score` — scikit-learn R² (``1 - SS_res/SS_tot``; constant targets give 1 for a perfect fit
   else 0, as ``force_finite=True``), variance-weighted over columns for systems, clipped below at

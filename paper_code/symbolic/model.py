@@ -1,10 +1,17 @@
-"""Small encoder–decoder transformer with greedy, beam and sampling decoding (spec ``symbolic_core.md`` §5–§6).
+"""Small encoder–decoder transformer with greedy, beam and sampling decoding (the architecture of E2E symbolic
+regression, Kamienny, d'Ascoli et al. NeurIPS 2022, and ODEFormer, d'Ascoli et al. ICLR 2024, at CPU scale).
 
 Encoder: :class:`~paper_code.symbolic.embedder.PointEmbedder` + bidirectional ``nn.TransformerEncoder``,
 no positional encoding (sets of points). Decoder: token embedding shared with the output projection,
 learned positions, causal self-attention + cross-attention (``nn.TransformerDecoder``), post-LN,
 FFN 4×. ``<EOS>`` is the begin and end marker; loss = cross-entropy on targets shifted by one, padding
-ignored. Decoding recomputes the decoder on the prefix at every step (no KV cache; CPU-scale models).
+ignored.
+
+Decoding (:mod:`paper_code.symbolic.decoding` runs the search) is incremental: :class:`CachedDecoder`
+keeps each decoder layer's self-attention keys/values of the tokens seen so far and the cross-attention
+keys/values of the memory, so a step costs one position, and only that position is projected onto the
+vocabulary. :class:`PrefixDecoder` is the reference it must agree with: the training forward
+(:meth:`Seq2SeqTransformer.decode_logits`) re-run over the whole prefix at every step.
 """
 from __future__ import annotations
 
@@ -14,24 +21,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from paper_code.common.config import param
+from paper_code.common.config import Validated, param
+from paper_code.symbolic import decoding
 from paper_code.symbolic.embedder import PointEmbedder
 
-__all__ = ["Seq2SeqConfig", "Seq2SeqTransformer"]
+__all__ = ["Seq2SeqConfig", "Seq2SeqTransformer", "CachedDecoder", "PrefixDecoder"]
 
 
 @dataclasses.dataclass(frozen=True)
-class Seq2SeqConfig:
-    """Model sizes (defaults: the brief's CPU-scale width 64, 2 + 2 layers)."""
+class Seq2SeqConfig(Validated):
+    """Model sizes (defaults: a CPU-scale width 64, 2 + 2 layers); validated on construction."""
 
-    d_model: int = param(64, "model width", ge=8)
+    d_model: int = param(64, "model width; a multiple of n_heads", ge=1)
     n_heads: int = param(4, "attention heads", ge=1)
     enc_layers: int = param(2, "encoder layers", ge=1)
     dec_layers: int = param(2, "decoder layers", ge=1)
     token_dim: int = param(32, "per-token embedding width of the point embedder", ge=1)
     max_width: int = param(3, "max numbers per input row (D + 1)", ge=1)
     max_len: int = param(64, "max output tokens incl. both <EOS>", ge=2)
-    dropout: float = param(0.0, "dropout", ge=0, lt=1)
+    dropout: float = param(0.0, "dropout probability", ge=0, lt=1)
+
+    def validate(self) -> None:
+        if self.d_model % self.n_heads:
+            self.fail("d_model", f"must be a multiple of n_heads={self.n_heads} (each head gets d_model / n_heads)")
 
 
 class Seq2SeqTransformer(nn.Module):
@@ -78,88 +90,166 @@ class Seq2SeqTransformer(nn.Module):
         return self.decode_logits(self.encode(point_ids, point_mask), tgt, point_mask)
 
     def loss(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, seq: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy of ``seq`` = ``<EOS> tokens <EOS> <PAD>…`` (B, T): predict ``seq[:, 1:]`` from ``seq[:, :-1]``."""
+        """Cross-entropy of ``seq`` = ``<EOS> tokens <EOS> <PAD>…`` (B, T): predict ``seq[:, 1:]`` from
+        ``seq[:, :-1]``."""
         logits = self(point_ids, point_mask, seq[:, :-1])
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), seq[:, 1:].reshape(-1), ignore_index=self.pad_id)
 
     # ------------------------------------------------------------------ decoding
-    def _start(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, repeat: int = 1):
-        memory = self.encode(point_ids, point_mask)
-        if repeat > 1:
-            memory = memory.repeat_interleave(repeat, 0)
-            point_mask = None if point_mask is None else point_mask.repeat_interleave(repeat, 0)
-        seq = torch.full((memory.shape[0], 1), self.eos_id, dtype=torch.long, device=memory.device)
-        return memory, point_mask, seq
+    def start_decoding(self, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                       rows: torch.Tensor | None = None, use_cache: bool = True) -> CachedDecoder | PrefixDecoder:
+        """Incremental decoder with one row per entry of ``rows`` (indices into the ``B`` inputs of
+        ``memory`` ``(B, N, d)``; default: one row per input), fed ``<EOS>`` first."""
+        if use_cache and self.training and self.cfg.dropout > 0:
+            raise ValueError("cached decoding runs the network without dropout: call model.eval() first "
+                             "(or decode with use_cache=False)")
+        cls = CachedDecoder if use_cache else PrefixDecoder
+        return cls(self, memory, memory_mask, rows)
+
+    def _check_max_len(self, max_len: int | None) -> int:
+        max_len = max_len or self.cfg.max_len
+        if not 2 <= max_len <= self.cfg.max_len:
+            raise ValueError(f"max_len must be in 2..{self.cfg.max_len} (the model's max_len), got {max_len}")
+        return max_len
 
     @torch.no_grad()
     def sample(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None, max_len: int | None = None,
                temperature: float = 0.0, n_samples: int = 1, top_k: int | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None, use_cache: bool = True) -> torch.Tensor:
         """Greedy (``temperature=0``) or temperature sampling; returns ids ``(B·n_samples, L)`` without the
-        leading ``<EOS>``, padded with ``<PAD>`` after the closing ``<EOS>`` (rows of one input are consecutive)."""
-        max_len = max_len or self.cfg.max_len
-        memory, mask, seq = self._start(point_ids, point_mask, n_samples)
-        done = torch.zeros(seq.shape[0], dtype=torch.bool, device=seq.device)
-        for _ in range(max_len - 1):
-            logits = self.decode_logits(memory, seq, mask)[:, -1]
-            if temperature <= 0:
-                nxt = logits.argmax(-1)
-            else:
-                logits = logits / temperature
-                if top_k is not None:
-                    kth = logits.topk(top_k, -1).values[:, -1:]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                nxt = torch.multinomial(logits.softmax(-1), 1, generator=generator).squeeze(1)
-            nxt = torch.where(done, torch.full_like(nxt, self.pad_id), nxt)
-            seq = torch.cat([seq, nxt[:, None]], 1)
-            done |= nxt == self.eos_id
-            if done.all():
-                break
-        return seq[:, 1:]
+        leading ``<EOS>``, padded with ``<PAD>`` after the closing ``<EOS>`` (rows of one input are consecutive).
+        All inputs and samples are decoded in one batch."""
+        max_len = self._check_max_len(max_len)
+        memory = self.encode(point_ids, point_mask)
+        rows = torch.arange(memory.shape[0], device=memory.device).repeat_interleave(n_samples)
+        state = self.start_decoding(memory, point_mask, rows, use_cache)
+        return decoding.sample_sequences(state, len(rows), max_len, eos_id=self.eos_id, pad_id=self.pad_id,
+                                         temperature=temperature, top_k=top_k, generator=generator,
+                                         device=memory.device)
 
     def greedy(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None,
-               max_len: int | None = None) -> torch.Tensor:
+               max_len: int | None = None, use_cache: bool = True) -> torch.Tensor:
         """Greedy decoding (argmax at every step)."""
-        return self.sample(point_ids, point_mask, max_len, temperature=0.0)
+        return self.sample(point_ids, point_mask, max_len, temperature=0.0, use_cache=use_cache)
 
     @torch.no_grad()
     def beam_search(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None, beam_size: int = 4,
-                    max_len: int | None = None, length_penalty: float = 1.0) -> list[list[tuple[float, list[int]]]]:
-        """Beam search with early stopping (stop once ``beam_size`` hypotheses are finished).
+                    max_len: int | None = None, length_penalty: float = 1.0,
+                    use_cache: bool = True) -> list[list[decoding.Hypothesis]]:
+        """Beam search with early stopping (stop once ``beam_size`` hypotheses are finished), all inputs in
+        one batch.
 
         Returns, per input, up to ``beam_size`` ``(score, ids)`` pairs, best first; score = sum of
         log-probabilities / length^``length_penalty``; ``ids`` exclude both ``<EOS>`` markers.
         """
-        max_len = max_len or self.cfg.max_len
-        results = []
-        for b in range(point_ids.shape[0]):
-            m_b = None if point_mask is None else point_mask[b : b + 1]
-            memory = self.encode(point_ids[b : b + 1], m_b)
-            seqs = torch.full((1, 1), self.eos_id, dtype=torch.long, device=memory.device)
-            scores = torch.zeros(1, device=memory.device)
-            finished: list[tuple[float, list[int]]] = []
-            for step in range(max_len - 1):
-                n = seqs.shape[0]
-                mem = memory.expand(n, -1, -1)
-                mask = None if m_b is None else m_b.expand(n, -1)
-                logp = self.decode_logits(mem, seqs, mask)[:, -1].log_softmax(-1)  # (n, V)
-                cand = (scores[:, None] + logp).flatten()
-                top = cand.topk(min(2 * beam_size, cand.numel()))
-                V = logp.shape[1]
-                new_seqs, new_scores = [], []
-                for s, idx in zip(top.values.tolist(), top.indices.tolist()):
-                    src, tok = divmod(idx, V)
-                    if tok == self.eos_id or step == max_len - 2:
-                        ids = seqs[src, 1:].tolist() + ([] if tok == self.eos_id else [tok])
-                        finished.append((s / max(len(ids) + 1, 1) ** length_penalty, ids))
-                    else:
-                        new_seqs.append(torch.cat([seqs[src], seqs.new_tensor([tok])]))
-                        new_scores.append(s)
-                    if len(new_seqs) == beam_size:
-                        break
-                if len(finished) >= beam_size or not new_seqs:
-                    break
-                seqs, scores = torch.stack(new_seqs), torch.tensor(new_scores, device=memory.device)
-            finished.sort(key=lambda x: -x[0])
-            results.append(finished[:beam_size])
-        return results
+        max_len = self._check_max_len(max_len)
+        memory = self.encode(point_ids, point_mask)
+        state = self.start_decoding(memory, point_mask, None, use_cache)
+        return decoding.beam_search(state, memory.shape[0], max_len, eos_id=self.eos_id, beam_size=beam_size,
+                                    length_penalty=length_penalty, device=memory.device)
+
+
+def _rows(memory: torch.Tensor, memory_mask: torch.Tensor | None, rows: torch.Tensor | None
+          ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    if rows is None:
+        return memory, memory_mask
+    return memory.index_select(0, rows), None if memory_mask is None else memory_mask.index_select(0, rows)
+
+
+class PrefixDecoder:
+    """Reference incremental decoder: the training forward over the whole prefix at every step, every
+    position projected onto the vocabulary, the last one kept (what decoding did before the cache)."""
+
+    def __init__(self, model: Seq2SeqTransformer, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                 rows: torch.Tensor | None = None) -> None:
+        self.model = model
+        self.memory, self.memory_mask = _rows(memory, memory_mask, rows)
+        self.prefix = torch.empty(self.memory.shape[0], 0, dtype=torch.long, device=memory.device)  # (R, t)
+
+    def step(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Append ``tokens`` ``(R,)`` to the prefixes; next-token logits ``(R, V)``."""
+        self.prefix = torch.cat([self.prefix, tokens[:, None]], 1)
+        return self.model.decode_logits(self.memory, self.prefix, self.memory_mask)[:, -1]
+
+    def select(self, rows: torch.Tensor) -> None:
+        """Keep rows ``rows`` (reordered, repeated or dropped)."""
+        self.memory, self.memory_mask = _rows(self.memory, self.memory_mask, rows)
+        self.prefix = self.prefix.index_select(0, rows)
+
+
+class CachedDecoder:
+    """Incremental decoder with a key/value cache, on the weights of the model's ``nn.TransformerDecoder``.
+
+    Each step runs, per layer, the eval-mode post-LN block of ``nn.TransformerDecoderLayer`` for the new
+    position only: ``x = LN1(x + SelfAttn(x; K, V of positions ≤ t))``, ``x = LN2(x + CrossAttn(x; memory))``,
+    ``x = LN3(x + FFN(x))``. The new position's keys/values are appended to the layer's cache; the memory's
+    keys/values are projected once. As in :meth:`Seq2SeqTransformer.decode_logits`, ``<PAD>`` tokens are
+    masked as keys and padded points as memory. Cost per step: O(t·d) attention instead of a whole-prefix
+    forward, and one ``d × V`` projection.
+    """
+
+    def __init__(self, model: Seq2SeqTransformer, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                 rows: torch.Tensor | None = None) -> None:
+        self.model = model
+        self.layers: list[nn.TransformerDecoderLayer] = list(model.decoder.layers)  # type: ignore[arg-type]
+        self.n_heads = model.cfg.n_heads
+        self.t = 0
+        d = model.cfg.d_model
+        self.cross: list[tuple[torch.Tensor, torch.Tensor]] = []  # per layer: memory K, V (R, H, N, hd)
+        for layer in self.layers:
+            w, b = layer.multihead_attn.in_proj_weight, layer.multihead_attn.in_proj_bias
+            k = self._heads(F.linear(memory, w[d: 2 * d], b[d: 2 * d]))
+            v = self._heads(F.linear(memory, w[2 * d:], b[2 * d:]))
+            self.cross.append((k, v) if rows is None else (k.index_select(0, rows), v.index_select(0, rows)))
+        _, mask = _rows(memory, memory_mask, rows)
+        self.memory_keep = None if mask is None else ~mask[:, None, None, :]  # (R, 1, 1, N) True = attend
+        R = self.cross[0][0].shape[0]
+        empty = memory.new_empty(R, self.n_heads, 0, d // self.n_heads)
+        self.self_kv: list[tuple[torch.Tensor, torch.Tensor]] = [(empty, empty) for _ in self.layers]
+        self.pad_keys = torch.zeros(R, 0, dtype=torch.bool, device=memory.device)  # (R, t) True = <PAD> token
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        """``(R, S, d)`` → ``(R, H, S, d/H)``."""
+        R, S, d = x.shape
+        return x.view(R, S, self.n_heads, d // self.n_heads).transpose(1, 2)
+
+    @staticmethod
+    def _merge(x: torch.Tensor) -> torch.Tensor:
+        """``(R, H, S, d/H)`` → ``(R, S, d)``."""
+        R, H, S, hd = x.shape
+        return x.transpose(1, 2).reshape(R, S, H * hd)
+
+    def step(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Feed ``tokens`` ``(R,)`` at the next position; next-token logits ``(R, V)``."""
+        m = self.model
+        if self.t >= m.cfg.max_len:
+            raise ValueError(f"target length {self.t + 1} exceeds max_len={m.cfg.max_len}")
+        x = (m.tok(tokens) + m.pos.weight[self.t])[:, None]                   # (R, 1, d)
+        self.pad_keys = torch.cat([self.pad_keys, (tokens == m.pad_id)[:, None]], 1)
+        keep = ~self.pad_keys[:, None, None, :] if self.pad_keys.any() else None  # (R, 1, 1, t+1)
+        d = m.cfg.d_model
+        for i, layer in enumerate(self.layers):
+            sa = layer.self_attn
+            q, k, v = F.linear(x, sa.in_proj_weight, sa.in_proj_bias).split(d, -1)
+            k_all = torch.cat([self.self_kv[i][0], self._heads(k)], 2)         # (R, H, t+1, hd)
+            v_all = torch.cat([self.self_kv[i][1], self._heads(v)], 2)
+            self.self_kv[i] = (k_all, v_all)
+            a = F.scaled_dot_product_attention(self._heads(q), k_all, v_all, attn_mask=keep)
+            x = layer.norm1(x + sa.out_proj(self._merge(a)))
+            ca = layer.multihead_attn
+            q = F.linear(x, ca.in_proj_weight[:d], ca.in_proj_bias[:d])
+            a = F.scaled_dot_product_attention(self._heads(q), *self.cross[i], attn_mask=self.memory_keep)
+            x = layer.norm2(x + ca.out_proj(self._merge(a)))
+            x = layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))
+        if m.decoder.norm is not None:
+            x = m.decoder.norm(x)
+        self.t += 1
+        return x[:, 0] @ m.tok.weight.T + m.out_bias                          # (R, V): last position only
+
+    def select(self, rows: torch.Tensor) -> None:
+        """Keep rows ``rows`` (reordered, repeated or dropped) with their caches."""
+        self.self_kv = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in self.self_kv]
+        self.cross = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in self.cross]
+        if self.memory_keep is not None:
+            self.memory_keep = self.memory_keep.index_select(0, rows)
+        self.pad_keys = self.pad_keys.index_select(0, rows)

@@ -1,4 +1,4 @@
-"""Numbers as tokens (spec ``symbolic_core.md`` §3).
+"""Numbers as tokens (``docs/symbolic_core.md`` §3).
 
 * :class:`FloatTokenizer` — base-10 "P10" floats: ``sign`` (``+``/``-``), mantissa ``N`` + ``precision``
   digits, exponent ``E<k>``; value = sign · mantissa · 10^k. The digits come from Python's
@@ -18,6 +18,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from paper_code.common.config import Validated, param
+
 __all__ = ["FloatTokenizer", "encode_int", "decode_int", "NAN_TOKEN", "INF_TOKEN"]
 
 NAN_TOKEN = "NaN"
@@ -25,22 +27,18 @@ INF_TOKEN = "INF"
 
 
 @dataclass(frozen=True)
-class FloatTokenizer:
+class FloatTokenizer(Validated):
     """Sign / mantissa / exponent float tokeniser, vectorised over arrays (3 tokens per float)."""
 
-    precision: int = 4
-    max_exponent: int = 100
-    overflow: Literal["inf", "clip"] = "inf"
+    precision: int = param(4, "significant digits of the mantissa (float64 carries about 15)", ge=1, le=15)
+    max_exponent: int = param(100, "exponents below -this flush to zero, above +this overflow", ge=0)
+    overflow: Literal["inf", "clip"] = param(
+        "inf", "an exponent above max_exponent gives ±inf ('inf') or the largest representable value ('clip')")
     _mantissa: dict[str, int] = field(init=False, repr=False, compare=False)
     _exponent: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.precision <= 15:
-            raise ValueError(f"precision must be in 1..15, got {self.precision}")
-        if self.max_exponent < 0:
-            raise ValueError(f"max_exponent must be >= 0, got {self.max_exponent}")
-        if self.overflow not in ("inf", "clip"):
-            raise ValueError(f"overflow must be 'inf' or 'clip', got {self.overflow!r}")
+        super().__post_init__()
         m = {f"N{i:0{self.precision}d}": i for i in range(10**self.precision)} if self.precision <= 6 else {}
         object.__setattr__(self, "_mantissa", m)
         e = {f"E{k}": k for k in range(-self.max_exponent, self.max_exponent + 1)}

@@ -1,4 +1,4 @@
-"""Constant refinement with BFGS (spec ``symbolic_core.md`` §7; E2E brief §3 step 6).
+"""Constant refinement with BFGS (``docs/symbolic_core.md`` §7; Kamienny et al., NeurIPS 2022).
 
 Objective: MSE between the tree and the targets on at most ``max_points`` points, with exact gradients
 from torch autograd through :func:`~paper_code.symbolic.expressions.evaluate_torch`; optimiser
@@ -56,7 +56,7 @@ def refine_constants(tree: Node, X: np.ndarray, y: np.ndarray, *, max_points: in
                      init: np.ndarray | None = None, rng: np.random.Generator | None = None) -> RefineResult:
     """Refine the float constants of ``tree`` to minimise MSE on ``(X, y)``.
 
-    ``init`` overrides the starting constants (the brief's random-init ablation passes N(0, 1) draws).
+    ``init`` overrides the starting constants (Kamienny et al.'s random-initialisation ablation passes N(0, 1) draws).
     Points are subsampled to ``max_points`` with ``rng`` (default seed 0).
     """
     c0 = np.asarray(tree.constants() if init is None else init, dtype=float)

@@ -1,23 +1,29 @@
-"""Tree ↔ SymPy conversion and simplification with a size guard (spec ``symbolic_core.md`` §1, §2, §8).
+"""Tree ↔ SymPy conversion, canonical form and simplification with a size guard.
 
 * :func:`to_sympy` — tree → SymPy expression (variables become real symbols ``x_j``).
 * :func:`from_sympy` — SymPy → tree with binary ``add``/``mul`` chains; ``x**-1 → inv``, ``x**2 → pow2``,
   ``x**3 → pow3``, ``x**(1/2) → sqrt``, other powers ``pow``; ``-x → mul(-1, x)``; rationals become
   ``div`` of integers; SymPy floats become float constants.
+* :func:`canonical_tree` — SymPy's canonical form without a ``simplify`` call: the tree is rebuilt through
+  SymPy's automatic evaluation (like terms merged, numeric factors folded and distributed over sums, ``x·x``
+  → ``x²``), as the official ODEFormer code does by default (``use_sympy``, github.com/sdascoli/odeformer,
+  ``odeformer/envs/simplifiers.py``); ``None`` when it grows by more than ``max_growth``.
 * :func:`simplify_tree` — SymPy simplification; ``None`` when the result is more than ``max_growth``
-  times larger than the input (ODEFormer brief §2.1 step 7) or cannot be converted back.
-* :func:`symbolically_equivalent` — ``simplify(a - b) == 0`` with a numeric fallback (§8).
+  times larger than the input (the ODEFormer generator's size guard, step 7 of its sampling) or cannot be
+  converted back.
+* :func:`symbolically_equivalent` — ``simplify(a - b) == 0`` with a numeric fallback.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import sympy
 
 from paper_code.symbolic.expressions import OPERATORS, PLACEHOLDER, Node, op
 
-__all__ = ["to_sympy", "from_sympy", "simplify_tree", "symbolically_equivalent", "symbol"]
+__all__ = ["to_sympy", "from_sympy", "canonical_tree", "simplify_tree", "symbolically_equivalent", "symbol"]
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +109,31 @@ def from_sympy(expr: sympy.Basic) -> Node:
     raise ValueError(f"unsupported SymPy node {type(expr).__name__}: {expr}")
 
 
-def simplify_tree(tree: Node, max_growth: float = 2.0) -> Node | None:
-    """SymPy-simplified tree, or ``None`` if it grew by more than ``max_growth`` or could not be converted."""
+def _rebuilt(tree: Node, expr_of: Callable[[sympy.Expr], sympy.Expr], max_growth: float) -> Node | None:
+    """``from_sympy(expr_of(to_sympy(tree)))``, or ``None`` if it grew by more than ``max_growth`` (node count) or
+    could not be converted back."""
     try:
-        expr = sympy.simplify(to_sympy(tree))
-        out = from_sympy(expr)
+        out = from_sympy(expr_of(to_sympy(tree)))
     except (ValueError, TypeError, RecursionError) as err:
-        log.debug("simplification rejected %s: %s", tree, err)
+        log.debug("rewriting rejected %s: %s", tree, err)
         return None
     if any(n.value == PLACEHOLDER for n in out.nodes()) or out.size() > max_growth * tree.size():
         return None
     return out
+
+
+def canonical_tree(tree: Node, max_growth: float = 2.0) -> Node | None:
+    """The tree rebuilt from SymPy's automatically evaluated form (no ``simplify``).
+
+    ``(-0.171·x)+(-0.373·x)`` becomes ``-0.544·x``, ``c·(a + b·x)`` becomes ``c·b·x + c·a``, ``x·x`` becomes
+    ``pow2(x)``, ``id`` disappears: mathematically the same function. ``None`` if it grew by more than
+    ``max_growth`` or could not be converted."""
+    return _rebuilt(tree, lambda expr: expr, max_growth)
+
+
+def simplify_tree(tree: Node, max_growth: float = 2.0) -> Node | None:
+    """SymPy-simplified tree, or ``None`` if it grew by more than ``max_growth`` or could not be converted."""
+    return _rebuilt(tree, sympy.simplify, max_growth)
 
 
 def symbolically_equivalent(a: Node | sympy.Expr, b: Node | sympy.Expr,

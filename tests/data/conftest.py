@@ -16,15 +16,24 @@ from paper_code.data import external, paths
 
 @pytest.fixture
 def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Empty repo data/external, empty $PAPER_DATA_DIR, no Debian Fashion-MNIST."""
+    """Empty repo data/external without a data.dvc record (the package used outside a
+    checkout), empty $PAPER_DATA_DIR, no Debian Fashion-MNIST."""
     repo_ext = tmp_path / "repo" / "data" / "external"
     shared = tmp_path / "shared_data"
     repo_ext.mkdir(parents=True)
     shared.mkdir()
     monkeypatch.setattr(paths, "REPO_EXTERNAL_DIR", repo_ext)
+    monkeypatch.setattr(paths, "DVC_RECORD", tmp_path / "repo" / "data.dvc")
     monkeypatch.setenv(paths.DATA_DIR_ENV, str(shared))
     monkeypatch.setattr(external, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
-    return {"repo_external": repo_ext, "shared": shared}
+    return {"repo_external": repo_ext, "shared": shared, "record": tmp_path / "repo" / "data.dvc"}
+
+
+@pytest.fixture
+def tracked_data(isolated_data: dict[str, Path]) -> dict[str, Path]:
+    """As ``isolated_data``, inside a checkout: data.dvc records data/external/."""
+    isolated_data["record"].write_text("outs:\n- path: data\n")
+    return isolated_data
 
 
 def write_idx(path: Path, arr: np.ndarray, code: int = 0x08, gz: bool = False) -> Path:

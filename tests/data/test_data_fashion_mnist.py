@@ -1,44 +1,38 @@
-"""Fashion-MNIST from Debian's dataset-fashion-mnist package (skipped when not installed)."""
+"""Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747) from the DVC-tracked copy.
+
+The files live in data/external/fashion-mnist/ and are restored offline by
+``dvc pull data.dvc`` (``make data``), so these tests run on every machine.
+"""
 
 from __future__ import annotations
-
-import gzip
-import hashlib
 
 import numpy as np
 import pytest
 
-from paper_code.data import DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, load_fashion_mnist
-
-pytestmark = pytest.mark.skipif(
-    not (DEBIAN_FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz").is_file(),
-    reason=f"Debian package dataset-fashion-mnist not installed ({DEBIAN_FASHION_MNIST_DIR}); "
-    "`apt-get install dataset-fashion-mnist` to run",
+from paper_code.data import (
+    DEBIAN_FASHION_MNIST_DIR,
+    FASHION_MNIST_CLASSES,
+    REPO_ROOT,
+    checksums,
+    external,
+    load_fashion_mnist,
 )
 
-# sha256 of the decompressed IDX files in dataset-fashion-mnist 0.0~git20200523.55506a9-1
-UNCOMPRESSED_SHA256 = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-}
+TRACKED = REPO_ROOT / "data" / "external" / "fashion-mnist"
 
 
-def test_debian_files_content():
-    for name, digest in UNCOMPRESSED_SHA256.items():
-        with gzip.open(DEBIAN_FASHION_MNIST_DIR / name) as fh:
-            assert hashlib.sha256(fh.read()).hexdigest() == digest, name
+@pytest.fixture(scope="module")
+def train():
+    return load_fashion_mnist("train")
 
 
-def test_train_and_test(isolated_data, monkeypatch):
-    from paper_code.data import external
+def test_read_from_the_tracked_copy(train):
+    assert train.source == str(TRACKED)
 
-    monkeypatch.setattr(external, "DEBIAN_FASHION_MNIST_DIR", DEBIAN_FASHION_MNIST_DIR)
-    train = load_fashion_mnist("train")
+
+def test_train_and_test(train):
     test = load_fashion_mnist("test")
     assert train.images.shape == (60000, 1, 28, 28) and test.images.shape == (10000, 1, 28, 28)
-    assert train.source == str(DEBIAN_FASHION_MNIST_DIR)
     assert train.classes == FASHION_MNIST_CLASSES
     np.testing.assert_array_equal(train.class_counts(), np.full(10, 6000))
     np.testing.assert_array_equal(test.class_counts(), np.full(10, 1000))
@@ -47,3 +41,12 @@ def test_train_and_test(isolated_data, monkeypatch):
     assert abs(float(train.images.std(dtype=np.float64)) - 0.3530) < 5e-4
     assert train.labels[:5].tolist() == [9, 0, 0, 3, 0]
     assert test.labels[:5].tolist() == [9, 2, 1, 1, 6]
+
+
+@pytest.mark.skipif(
+    not (DEBIAN_FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz").is_file(),
+    reason=f"Debian's dataset-fashion-mnist is not installed ({DEBIAN_FASHION_MNIST_DIR})",
+)
+def test_debian_package_holds_the_same_content():
+    for stem, digest in external.FASHION_MNIST_SHA256.items():
+        assert checksums.content_sha256(DEBIAN_FASHION_MNIST_DIR / f"{stem}.gz") == digest, stem

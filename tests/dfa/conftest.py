@@ -1,11 +1,10 @@
-"""The DFA tests run tiny ensembles: one torch thread is fastest (and kind to a shared CPU)."""
+"""The DFA tests run tiny ensembles: one thread is fastest (and kind to a shared CPU)."""
 import pytest
-import torch
+
+from paper_code.common.threads import limit_threads
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+def _one_thread():
+    with limit_threads(1):
+        yield

@@ -94,7 +94,8 @@ def test_train_ensemble_smoke_and_degeneracy_measure():
     assert np.isfinite(run.grad_alignment_total).all()
     assert cross_seed_cosine(model, [0, 2], [0]) == pytest.approx(cross_seed_cosine(model, [2, 0], [0]))
     with pytest.raises(ValueError, match="task must be"):
-        train_ensemble(model, x, y.expand(3, 64), x, y, task="ranking", lr=0.1, batch_size=16, epochs=1, order_seeds=[0, 1, 0])
+        train_ensemble(model, x, y.expand(3, 64), x, y, task="ranking", lr=0.1, batch_size=16, epochs=1,
+                       order_seeds=[0, 1, 0])
 
 
 def test_bad_model_inputs():

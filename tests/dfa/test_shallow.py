@@ -40,12 +40,16 @@ def test_one_sgd_step_is_the_dfa_update():
     dg = math.sqrt(2 / math.pi) * torch.exp(-(lam**2) / 2)
     e = y - (v0 * gl).sum()
     for m, fb in ((0, b), (1, v0)):
-        torch.testing.assert_close(model.W.detach()[m], W0 + lr / math.sqrt(N) * (fb * dg * e)[:, None] * x, rtol=1e-13, atol=1e-13)
+        torch.testing.assert_close(model.W.detach()[m], W0 + lr / math.sqrt(N) * (fb * dg * e)[:, None] * x,
+                                   rtol=1e-13, atol=1e-13)
         torch.testing.assert_close(model.v.detach()[m], v0 + lr / N * gl * e, rtol=1e-13, atol=1e-13)
 
 
 def test_linear_dfa_from_zero_keeps_v_exactly_parallel_to_b():
-    """Brief section 2, exact: W = b a(t)^T and v = c(t) b with c > 0; BP from zero never moves."""
+    """The paper's exact linear statement (docs section 1.2): W = b a(t)^T and v = c(t) b with c > 0.
+
+    BP from zero never moves.
+    """
     setup = ShallowSetup(N=60, K=4, M=2, activation="linear", w0_std=0.0, v0_std=0.0, t_max=4.0, eval_dt=0.2, n_seeds=2)
     run = train_shallow(setup)
     cos = run.alignment[run.dfa, 1:]
@@ -126,15 +130,22 @@ def test_ode_euler_step_converges():
 
 def test_alignment_cosine_and_bad_inputs():
     assert alignment_cosine(np.array([2.0, 0.0]), np.array([1.0, 0.0])) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="ShallowSetup.N must be an int >= 1"):
+    with pytest.raises(ValueError, match=r"ShallowSetup.N: 0 is out of range; valid: >= 1"):
         ShallowSetup(N=0)
-    with pytest.raises(ValueError, match="activation must be one of"):
+    with pytest.raises(ValueError,
+                       match=r"ShallowSetup.activation: 'tanh' is not a valid choice; valid: 'erf', 'linear'"):
         ShallowSetup(activation="tanh")
-    with pytest.raises(ValueError, match="eval_dt"):
+    with pytest.raises(ValueError, match=r"ShallowSetup.eval_dt: 10.0 must be <= t_max=1.0"):
         ShallowSetup(eval_dt=10.0, t_max=1.0)
     z = np.zeros((1, 2, 2))
-    with pytest.raises(ValueError, match="record_every"):
-        integrate_ode(z, np.zeros((1, 2, 1)), np.zeros((1, 2)), np.eye(1), np.ones(1), np.ones(2), np.array([True]),
-                      lr=0.1, t_max=1.0, dt=0.03, record_every=0.1)
+    args = (z, np.zeros((1, 2, 1)), np.zeros((1, 2)), np.eye(1), np.ones(1), np.ones(2), np.array([True]))
+    with pytest.raises(ValueError, match="record_every=0.1 must be a multiple of dt=0.03"):
+        integrate_ode(*args, lr=0.1, t_max=0.9, dt=0.03, record_every=0.1)
+    with pytest.raises(ValueError, match="t_max=1.0 must be a multiple of dt=0.03"):
+        integrate_ode(*args, lr=0.1, t_max=1.0, dt=0.03, record_every=0.09)
+    with pytest.raises(ValueError, match="exactly one of record_every and record_steps"):
+        integrate_ode(*args, lr=0.1, t_max=1.0, dt=0.01)
+    with pytest.raises(ValueError, match=r"record_steps must lie in \[0, 100\]"):
+        integrate_ode(*args, lr=0.1, t_max=1.0, dt=0.01, record_steps=[0, 101])
     with pytest.raises(ValueError, match="need W0"):
         ShallowEnsemble(torch.zeros(2, 3, 4), torch.zeros(2, 2), torch.zeros(3), torch.ones(2, dtype=torch.bool))

@@ -5,16 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from paper_code.langevin import (
-    Constant,
-    PowerLaw,
-    SwitchAtOverlap,
-    h_convergence,
-    integrate_pspin,
-    integrate_spiked,
-    power_laws,
-)
 from paper_code.langevin import exact
+from paper_code.langevin.dmft import h_convergence, integrate_pspin, integrate_spiked
+from paper_code.langevin.schedules import Constant, PowerLaw, SwitchAtOverlap, power_laws
 
 SCHEDS = [Constant(1.0), PowerLaw(1.0, 0.5), PowerLaw(2.0, 1.5)]
 
@@ -71,7 +64,7 @@ def test_p3_zero_temperature_approaches_threshold_from_above():
     late = r.t >= 10
     assert np.all(np.diff(excess[late]) < 0)  # keeps approaching
     slope = np.polyfit(np.log(r.t[late]), np.log(excess[late]), 1)[0]
-    assert -0.85 < slope < -0.5, slope  # power law, gamma ~ 2/3 (brief section 6)
+    assert -0.85 < slope < -0.5, slope  # power law, gamma ~ 2/3 (docs/papers/lr_schedule_langevin.md, section 4)
 
 
 def test_best_beta_is_strictly_between_zero_and_one():

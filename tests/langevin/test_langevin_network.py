@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from paper_code.langevin import Constant, ConstantThenPowerLaw, PowerLaw
 from paper_code.langevin.network import (
-    erf_network,
     TeacherStudentConfig,
+    erf_network,
     generalisation_error,
     mc_generalisation_error,
     train_teacher_student,
 )
+from paper_code.langevin.schedules import Constant, ConstantThenPowerLaw, PowerLaw
 
 
 def test_closed_form_error_matches_monte_carlo():
@@ -42,9 +42,9 @@ def test_ensemble_members_are_independent_and_follow_their_schedule():
 
 
 def test_invalid_config_raises():
-    with pytest.raises(ValueError, match="D="):
+    with pytest.raises(ValueError, match=r"TeacherStudentConfig.D: 0 is out of range; valid: >= 1"):
         TeacherStudentConfig(D=0)
-    with pytest.raises(ValueError, match="sigma="):
+    with pytest.raises(ValueError, match=r"TeacherStudentConfig.sigma: -1.0 is out of range; valid: >= 0"):
         TeacherStudentConfig(sigma=-1.0)
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from paper_code.langevin import Constant, ConstantThenPowerLaw, PowerLaw, SwitchAtOverlap, integrated_rate, power_laws
+from paper_code.common.config import ConfigError
+from paper_code.langevin.exact import integrated_rate
+from paper_code.langevin.schedules import Constant, ConstantThenPowerLaw, PowerLaw, SwitchAtOverlap, power_laws
 
 SCHEDULES = [
     Constant(0.7),
@@ -47,26 +49,26 @@ def test_tau_is_finite_only_for_beta_above_one():
 
 
 @pytest.mark.parametrize(
-    "make, param",
+    "make, where, fragment",
     [
-        (lambda: PowerLaw(-1.0, 0.5), "eta0"),
-        (lambda: PowerLaw(0.0, 0.5), "eta0"),
-        (lambda: Constant(math.nan), "eta0"),
-        (lambda: Constant(math.inf), "eta0"),
-        (lambda: PowerLaw(1.0, -0.1), "beta"),
-        (lambda: PowerLaw(1.0, 10.5), "beta"),
-        (lambda: PowerLaw(1.0, math.nan), "beta"),
-        (lambda: ConstantThenPowerLaw(1.0, 1.0, -2.0), "t_switch"),
-        (lambda: ConstantThenPowerLaw(1.0, 1.0, math.nan), "t_switch"),
-        (lambda: SwitchAtOverlap(1.0, 1.0, 1.5), "threshold"),
-        (lambda: SwitchAtOverlap(1.0, 1.0, 0.0), "threshold"),
+        (lambda: PowerLaw(-1.0, 0.5), "PowerLaw.eta0", "valid: > 0"),
+        (lambda: PowerLaw(0.0, 0.5), "PowerLaw.eta0", "valid: > 0"),
+        (lambda: Constant(math.nan), "Constant.eta0", "expected a finite number"),
+        (lambda: Constant(math.inf), "Constant.eta0", "expected a finite number"),
+        (lambda: Constant("fast"), "Constant.eta0", "expected a number"),
+        (lambda: PowerLaw(1.0, -0.1), "PowerLaw.beta", "valid: >= 0 and <= 10"),
+        (lambda: PowerLaw(1.0, 10.5), "PowerLaw.beta", "valid: >= 0 and <= 10"),
+        (lambda: PowerLaw(1.0, math.nan), "PowerLaw.beta", "expected a finite number"),
+        (lambda: ConstantThenPowerLaw(1.0, 1.0, -2.0), "ConstantThenPowerLaw.t_switch", "valid: >= 0"),
+        (lambda: ConstantThenPowerLaw(1.0, 1.0, math.nan), "ConstantThenPowerLaw.t_switch", "finite"),
+        (lambda: SwitchAtOverlap(1.0, 1.0, 1.5), "SwitchAtOverlap.threshold", "valid: > 0 and < 1"),
+        (lambda: SwitchAtOverlap(1.0, 1.0, 0.0), "SwitchAtOverlap.threshold", "valid: > 0 and < 1"),
+        (lambda: PowerLaw(1.0, 0.5).replace(bta=1.0), "PowerLaw: unknown key 'bta'", "did you mean 'beta'"),
     ],
 )
-def test_invalid_parameters_raise_clear_errors(make, param):
-    with pytest.raises(ValueError) as err:
+def test_invalid_parameters_raise_clear_errors(make, where, fragment):
+    with pytest.raises(ConfigError) as err:
         make()
     msg = str(err.value)
-    assert msg.startswith(f"{param}="), msg  # names the parameter and its value
-    assert "must be" in msg and "\n" not in msg  # states the valid range on one line
-    if param == "beta":
-        assert "[0, 10]" in msg
+    assert msg.startswith(where), msg  # names the schedule and the parameter
+    assert fragment in msg and "\n" not in msg  # states the valid range on one line

@@ -5,22 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from paper_code.langevin import (
-    Constant,
-    PowerLaw,
-    SwitchAtOverlap,
-    integrate_pspin,
-    integrate_spiked,
-    simulate_pspin,
-    simulate_spiked,
-)
 from paper_code.langevin import exact
-from paper_code.langevin.simulation import sample_goe, sample_tensor3
+from paper_code.langevin.dmft import integrate_pspin, integrate_spiked
+from paper_code.langevin.schedules import Constant, PowerLaw, SwitchAtOverlap
+from paper_code.langevin.simulation import sample_goe, sample_tensor3, simulate_pspin, simulate_spiked
 
 
 @pytest.mark.parametrize("p", [2, 3])
 def test_landscape_covariance_is_N_q_to_the_p_over_p(p):
-    """E[H(x) H(y)] = N f(q) with f(q) = q^p / p (brief 2a), by Monte Carlo over disorder."""
+    """E[H(x) H(y)] = N f(q) with f(q) = q^p / p (the reference code's normalisation), by Monte Carlo over disorder."""
     rng = np.random.default_rng(1)
     N, S, q = 8, 6000, 0.6
     x = rng.standard_normal(N)
@@ -97,7 +90,7 @@ def test_simulation_protocol_switches_per_sample():
 
 
 def test_sk_ground_state_and_schedule_sharing():
-    from paper_code.langevin import pspin_landscape
+    from paper_code.langevin.simulation import pspin_landscape
 
     land = pspin_landscape(2, 300, 2, seed=0)
     gs = land.ground_state()
@@ -108,7 +101,7 @@ def test_sk_ground_state_and_schedule_sharing():
 
 def test_force_is_minus_gradient_of_energy():
     """Spiked matrix-tensor landscape: -grad (N e) by central differences equals the force."""
-    from paper_code.langevin import spiked_landscape
+    from paper_code.langevin.simulation import spiked_landscape
 
     N = 12
     land = spiked_landscape(0.5, 0.7, N, 2, seed=4)
@@ -134,3 +127,96 @@ def test_gap_scaled_sk_favours_the_convex_rule_at_finite_N():
     assert ex[1, -1] < 0.5 * ex[0, -1], ex[:, -1]
     assert ex[2, -1] < 0.5 * ex[0, -1], ex[:, -1]
     np.testing.assert_allclose(run.result.eta[:, 0, 0], run.eta0)
+
+
+# ----------------------------------------------------------------------------------------
+# Matrix landscapes in the eigenbasis (SpectralLandscape)
+
+
+def test_eigenbasis_simulation_equals_the_dense_one_step_for_step():
+    """Same H written both ways (rotation = identity): same start, same noise, same trajectory."""
+    from paper_code.langevin.simulation import simulate, spiked_landscape
+
+    spectral = spiked_landscape(0.3, math.inf, 60, 3, seed=1)
+    dense = spectral.dense()
+    scheds = [Constant(1.0), PowerLaw(1.0, 0.5), SwitchAtOverlap(1.0, 1.0, 0.4)]
+    a = simulate(spectral, 0.5, scheds, 0.05, 3.0, seed=2, m0=0.1)
+    b = simulate(dense, 0.5, scheds, 0.05, 3.0, seed=2, m0=0.1)
+    np.testing.assert_allclose(a.energy, b.energy, atol=1e-12)
+    np.testing.assert_allclose(a.m, b.m, atol=1e-12)
+    np.testing.assert_array_equal(a.t_switch, b.t_switch)
+
+
+def test_eigenbasis_force_and_energy_are_the_rotated_dense_ones():
+    """H(R y) of the dense landscape J = R diag(lam) R^T + s2 x* x*^T/N equals the spectral H(y); force rotates."""
+    from scipy.stats import ortho_group
+
+    from paper_code.langevin.simulation import spiked_landscape
+
+    spectral = spiked_landscape(0.5, math.inf, 40, 2, seed=3)
+    R = ortho_group.rvs(40, random_state=0)
+    dense = spectral.dense(R)
+    y = np.random.default_rng(0).standard_normal((2, 3, 40))
+    f1, e1, m1 = spectral.force_and_energy(y)
+    f2, e2, m2 = dense.force_and_energy(y @ R.T)
+    np.testing.assert_allclose(f1 @ R.T, f2, atol=1e-12)
+    np.testing.assert_allclose(e1, e2, atol=1e-12)
+    np.testing.assert_allclose(m1, m2, atol=1e-12)
+
+
+def test_goe_spectrum_sampler_has_the_goe_law():
+    """Tridiagonal sampler vs dense GOE: E tr W^2 / N = (N+1)/N exactly, and the same top eigenvalue."""
+    from paper_code.langevin.simulation import sample_goe_spectrum
+
+    rng = np.random.default_rng(0)
+    N, S = 40, 3000
+    lam = sample_goe_spectrum(N, S, rng)
+    dense = np.linalg.eigvalsh(sample_goe(N, S, rng))
+    assert np.all(np.diff(lam, axis=1) >= 0)  # ascending
+    second = (lam**2).mean(axis=1)
+    assert abs(second.mean() - (N + 1) / N) < 4 * second.std() / math.sqrt(S)
+    top, top_dense = lam[:, -1], dense[:, -1]
+    se = math.sqrt(top.var() / S + top_dense.var() / S)
+    assert abs(top.mean() - top_dense.mean()) < 4 * se
+    assert abs(top.std() - top_dense.std()) < 0.1 * top_dense.std()
+
+
+def test_eigenbasis_and_dense_simulations_agree_in_law():
+    """Different samples, same law: sample means of the energy agree within their errors."""
+    from paper_code.langevin.simulation import pspin_landscape, simulate
+
+    scheds = [Constant(1.0)]
+    a = simulate(pspin_landscape(2, 80, 200, seed=1), 0.5, scheds, 0.05, 3.0, seed=1, record_every=20)
+    b = simulate(pspin_landscape(2, 80, 200, seed=2, eigenbasis=False), 0.5, scheds, 0.05, 3.0, seed=2, record_every=20)
+    (ma, sa), (mb, sb) = a.mean_sem(), b.mean_sem()
+    assert np.all(np.abs(ma - mb)[:, 1:] < 4 * np.hypot(sa, sb)[:, 1:]), (ma - mb, sa)
+
+
+def test_eigenbasis_needs_a_matrix_only_landscape():
+    from paper_code.langevin.simulation import spiked_landscape
+
+    with pytest.raises(ValueError, match="eigenbasis=True needs a matrix-only landscape"):
+        spiked_landscape(0.5, 0.7, 10, 1, eigenbasis=True)
+    assert spiked_landscape(0.5, 0.7, 6, 1).J3 is not None  # finite deltap: dense by default
+
+
+def test_simulation_converges_to_the_scheme_limit_not_to_the_continuous_theory():
+    """At fixed dt the N -> inf limit of the simulation is the scheme's recursion, O(dt) away from the SDE theory.
+
+    N = 2000, T = 0.5, constant rate, dt = 0.1: averaged over the late half of the run, the gap to
+    the continuous theory is the scheme's deterministic bias (many standard errors); the gap to
+    the scheme's own limit is within the errors plus O(1/N).
+    """
+    from paper_code.langevin.experiments import GapSeries
+    from paper_code.langevin.stats import mean_ci
+
+    s = Constant(1.0)
+    r = simulate_pspin(2, 0.5, [s], N=2000, dt=0.1, t_max=10.0, n_samples=24, seed=4, record_every=10)
+    scheme = exact.matrix_scheme_limit(0.5, s, 0.1, 10.0)[1][::10]
+    theory = exact.sk_energy(0.5, s, 10.0, h=0.025)[1][::40]
+    to_scheme = mean_ci(GapSeries.of(r.energy, scheme[None], r.t).late)
+    to_theory = mean_ci(GapSeries.of(r.energy, theory[None], r.t).late)
+    bias = (scheme - theory)[r.t >= r.t[-1] / 2].mean()  # deterministic: scheme limit - theory
+    assert abs(to_scheme.mean) < 4 * to_scheme.sem + 2.0 / 2000, to_scheme
+    assert abs(to_theory.mean) > 4 * to_theory.sem, to_theory
+    assert abs(to_theory.mean - bias) < 4 * to_theory.sem + 2.0 / 2000, (to_theory, bias)

@@ -1,4 +1,4 @@
-"""Benchmark harness (brief ``shared/papers/odeformer.md`` §5): the true system is a perfect method on regular
+"""Benchmark harness (the paper's ODEBench / Strogatz evaluation): the true system is a perfect method on regular
 systems, diverging / raising / wrong-shape predictions score 0 without stopping the run, tasks are seeded and
 cached, summaries aggregate a crafted table correctly, and SINDy runs end to end."""
 from __future__ import annotations
@@ -8,11 +8,23 @@ import pandas as pd
 import pytest
 
 from paper_code.odeformer import benchmark as bm
-from paper_code.odeformer.benchmark import (RESULT_COLUMNS, FunctionMethod, Method, OracleMethod, SindyMethod,
-                                            accuracy_table, accuracy_vs_dimension, accuracy_vs_noise,
-                                            accuracy_vs_operators, accuracy_vs_subsampling, chaotic_vs_regular,
-                                            inference_time, prepare_tasks, reconstruction_vs_generalization,
-                                            run_benchmark)
+from paper_code.odeformer.benchmark import (
+    RESULT_COLUMNS,
+    FunctionMethod,
+    Method,
+    OracleMethod,
+    SindyMethod,
+    accuracy_table,
+    accuracy_vs_dimension,
+    accuracy_vs_noise,
+    accuracy_vs_operators,
+    accuracy_vs_subsampling,
+    chaotic_vs_regular,
+    inference_time,
+    prepare_tasks,
+    reconstruction_vs_generalization,
+    run_benchmark,
+)
 from paper_code.odeformer.odebench import STROGATZ, odebench_system
 from paper_code.odeformer.sindy import REFERENCE_GRID
 from paper_code.symbolic.expressions import const, op, var

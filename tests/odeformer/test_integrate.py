@@ -1,11 +1,19 @@
-"""Integration settings, rejection reasons, noise and subsampling (brief §2.1 steps 8-10)."""
+"""Integration settings, rejection reasons, noise and subsampling (the official code's data generation)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from paper_code.odeformer.integrate import (GENERATOR_SOLVER, ODEBENCH_SOLVER, QUICK_SOLVER, add_noise,
-                                            corrupt, integrate, stationary_reason, subsample)
+from paper_code.odeformer.integrate import (
+    GENERATOR_SOLVER,
+    ODEBENCH_SOLVER,
+    QUICK_SOLVER,
+    add_noise,
+    corrupt,
+    integrate,
+    stationary_reason,
+    subsample,
+)
 from paper_code.odeformer.odebench import parse_system
 
 T = np.linspace(1.0, 10.0, 100)
@@ -78,7 +86,8 @@ def test_multiplicative_noise_statistics_and_seed():
     np.testing.assert_array_equal(add_noise(y, 0.0, np.random.default_rng(2)), y)
     zeros = np.zeros((10, 1))
     np.testing.assert_array_equal(add_noise(zeros, 0.1, np.random.default_rng(3)), zeros)  # multiplicative
-    assert np.any(add_noise(np.c_[np.arange(10.0)], 0.1, np.random.default_rng(3), kind="additive") != np.c_[np.arange(10.0)])
+    assert np.any(add_noise(np.c_[np.arange(10.0)], 0.1, np.random.default_rng(3), kind="additive")
+                  != np.c_[np.arange(10.0)])
 
 
 def test_subsample_keeps_order_and_count():

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 import sympy
 
-from paper_code.odeformer.odebench import (CHAOTIC_IDS, ODEBENCH, STROGATZ, load_reference_odebench,
-                                           load_reference_strogatz, odebench_system, parse_system)
+from paper_code.odeformer.odebench import (
+    CHAOTIC_IDS,
+    ODEBENCH,
+    STROGATZ,
+    load_reference_odebench,
+    load_reference_strogatz,
+    odebench_system,
+    parse_system,
+)
 from paper_code.symbolic.expressions import OPERATORS
 
 # Lorenz (r = 99.96 and r = 28) and Chen-Lee amplify integration error: only loose agreement is possible.

@@ -1,4 +1,4 @@
-"""SINDy baseline (brief ``shared/papers/odeformer.md`` §5, §3): recovery of known polynomial ODEBench systems,
+"""SINDy baseline (the paper's baseline protocol, pysindy): recovery of known polynomial ODEBench systems,
 tree conversion against pysindy's own ``predict``, behaviour under noise / irregular sampling, bad inputs."""
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ import pytest
 
 from paper_code.odeformer.odebench import ODEBENCH_TIME, odebench_system
 from paper_code.odeformer.scoring import reconstruction_score
-from paper_code.odeformer.sindy import (PAPER_GRID, QUICK_GRID, REFERENCE_GRID, SINDyGrid, SINDySetting, fit_sindy,
-                                        sindy_odebench, sindy_search, sindy_to_trees)
+from paper_code.odeformer.sindy import (
+    PAPER_GRID,
+    QUICK_GRID,
+    REFERENCE_GRID,
+    SINDyGrid,
+    SINDySetting,
+    fit_sindy,
+    sindy_odebench,
+    sindy_search,
+    sindy_to_trees,
+)
 
-# 150 evenly spaced points of the 512-point ODEBench grid, as in the brief's §3 reference protocol.
+# 150 evenly spaced points of the 512-point ODEBench grid.
 IDX = np.round(np.linspace(0, len(ODEBENCH_TIME) - 1, 150)).astype(int)
 T = ODEBENCH_TIME[IDX]
 
@@ -94,7 +103,7 @@ def test_irregular_sampling():
     assert score.reconstruction > 0.99 and score.generalization > 0.99
 
 
-def test_paper_grid_matches_brief():
+def test_paper_grid_matches_the_official_search():
     assert PAPER_GRID.n_settings == 3 * 2 * 3 * 3 * 2 * 3 * 2  # degrees × functions × thr × α × iter × FD × smooth
     assert PAPER_GRID.eval_fraction == 0.3 and PAPER_GRID.selection == "derivative"
     assert set(PAPER_GRID.thresholds) == {0.05, 0.1, 0.15} and set(PAPER_GRID.alphas) == {0.025, 0.05, 0.075}

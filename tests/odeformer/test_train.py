@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import numpy as np
 import pytest
@@ -28,7 +30,7 @@ def test_presets_valid_and_paper_sizes():
     assert (p.d_model, p.n_heads, p.enc_layers, p.dec_layers, p.lr, p.warmup_steps) == (512, 16, 4, 12, 2e-4, 10_000)
     assert q.checkpoint_path == "models/odeformer/model.pt"
     n = sum(x.numel() for x in T.build_model(q).parameters())
-    assert 0.8e6 < n < 2e6  # §4: ≈1.3M parameters
+    assert 0.8e6 < n < 2e6  # the quick scale's ≈1.2M parameters
 
 
 @pytest.mark.parametrize("bad", [
@@ -160,3 +162,91 @@ def test_cli_config_resolution(monkeypatch, tmp_path):
     assert T.resolve_cli_config("paper", None, None).d_model == 512
     p.write_text("other: {scale: quick}\n")
     assert T.resolve_cli_config(None, None, None) == PRESETS["quick"]
+
+
+def test_prefetched_batches_are_the_plain_ones(tiny):
+    cfg, systems = tiny
+    plain = T.OdeBatches(cfg, systems)
+    pre = T.PrefetchedBatches(T.OdeBatches(cfg, systems), workers=2, depth=3)
+    try:
+        for step in (0, 1, 2, 5, 6, 1):  # in sequence, then jumps (a resume) in both directions
+            for x, y in zip(pre.get(step), plain.get(step)):
+                assert torch.equal(x, y)
+        assert pre.fingerprint() == plain.fingerprint()
+    finally:
+        pre.close()
+
+
+def test_time_budget_stops_at_a_checkpoint_and_the_rerun_resumes_exactly(tiny, tmp_path):
+    cfg, systems = tiny
+    cfg = cfg.replace({"max_steps": 6, "checkpoint_every": 2})
+    full = T.train(cfg, tmp_path / "full.pt", progress=False, systems=systems)
+    real_get = T.OdeBatches.get
+
+    def slow_get(self, step, rank=0, world_size=1):
+        time.sleep(1.0)  # 1 s per step: the first 2 steps give the pace, the next 2 would end past 2.5 s
+        return real_get(self, step, rank, world_size)
+
+    with pytest.MonkeyPatch.context() as mp, pytest.raises(T.TimeBudgetExhausted) as stop:
+        mp.setattr(T.OdeBatches, "get", slow_get)
+        T.train(cfg, tmp_path / "part.pt", progress=False, systems=systems, time_budget_s=2.5)
+    assert stop.value.step == 2
+    assert not (tmp_path / "part_stats.json").exists()  # unfinished: no stats, the evaluation refuses it
+    assert json.loads(T.runs_path(tmp_path / "part.pt").read_text())[0]["to"] == 2
+    resumed = T.train(cfg, tmp_path / "part.pt", progress=False, systems=systems, loader_workers=2)
+    assert resumed["resumed_from"] == 2 and [(r["from"], r["to"]) for r in resumed["runs"]] == [(0, 2), (2, 6)]
+    assert resumed["total_wall_time_s"] > 0 and not T.runs_path(tmp_path / "part.pt").exists()
+    m1, _ = T.load_model(tmp_path / "full.pt", cfg)
+    m2, _ = T.load_model(tmp_path / "part.pt", cfg)
+    for (k, p1), p2 in zip(m1.state_dict().items(), m2.state_dict().values()):
+        assert torch.equal(p1, p2), k  # bit-identical on one device
+    assert resumed["final_loss"] == full["final_loss"]
+
+
+def test_a_budget_spent_before_the_first_step_stops_at_once(tiny, tmp_path):
+    cfg, systems = tiny
+    with pytest.raises(T.TimeBudgetExhausted) as stop:
+        T.train(cfg.replace({"max_steps": 6, "checkpoint_every": 2}), tmp_path / "m.pt", progress=False,
+                systems=systems, time_budget_s=1e-9)
+    assert stop.value.step == 0 and not (tmp_path / "m.pt").exists()
+
+
+def test_cli_time_budget_exits_unfinished(tiny, tmp_path, capsys):
+    cfg, _ = tiny
+    settings = tmp_path / "train_config.json"
+    T.write_training_config(cfg.replace({"max_steps": 6, "checkpoint_every": 2}), settings)
+    with pytest.raises(SystemExit) as exit_:
+        T.main(["--config", str(settings), "--out", str(tmp_path / "m.pt"), "--no-progress", "--time-budget", "1e-6"])
+    assert exit_.value.code == T.EXIT_UNFINISHED
+    assert "unfinished: stopped at step 0" in capsys.readouterr().err
+    for bad in (["--loader-workers", "-1"], ["--time-budget", "0"]):
+        with pytest.raises(SystemExit) as exit_:
+            T.main(["--config", str(settings), *bad])
+        assert exit_.value.code == 2
+
+
+def test_determinism_is_requested_on_cuda_only(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    T.request_determinism(torch.device("cpu"))
+    assert "CUBLAS_WORKSPACE_CONFIG" not in os.environ and not torch.are_deterministic_algorithms_enabled()
+    try:
+        T.request_determinism(torch.device("cuda", 0))  # sets flags only; needs no GPU
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+        assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
+
+
+def test_without_worker_processes_the_work_stays_in_this_process(tiny, monkeypatch, caplog):
+    """Where the OS refuses a process pool, generation and prefetching fall back to this process (same data)."""
+    cfg, systems = tiny
+
+    def refuse(*args, **kwargs):
+        raise OSError("no /dev/shm")
+
+    monkeypatch.setattr(T, "get_context", lambda method: type("Ctx", (), {"Pool": staticmethod(refuse)})())
+    assert T.fork_pool(2) is None and "working in this process instead" in caplog.text
+    pre = T.PrefetchedBatches(T.OdeBatches(cfg, systems), workers=2)
+    for x, y in zip(pre.get(3), T.OdeBatches(cfg, systems).get(3)):
+        assert torch.equal(x, y)
+    pre.close()

@@ -1,4 +1,4 @@
-"""Data model normalisations and Gaussian-equivalence coefficients (brief sections 2-3)."""
+"""Data model normalisations and Gaussian-equivalence coefficients."""
 from __future__ import annotations
 
 import math
@@ -14,7 +14,8 @@ from paper_code.random_features.model import (
 )
 
 
-@pytest.mark.parametrize("r_phi, r_x, r_beta", [(1, 1, 1), (10, 100, 100), (100, 0.01, 100), (10, 100, 0.01), (3, 7, 0.5)])
+@pytest.mark.parametrize("r_phi, r_x, r_beta",
+                         [(1, 1, 1), (10, 100, 100), (100, 0.01, 100), (10, 100, 0.01), (3, 7, 0.5)])
 def test_normalisations_hold(r_phi, r_x, r_beta):
     d = StrongWeakData(r_phi, r_x, r_beta)
     assert d.phi.sum() == pytest.approx(1.0)
@@ -47,11 +48,13 @@ def test_gaussian_equivalence_matches_numerical_integrals(activation):
     assert exact.mu_star == pytest.approx(num.mu_star, abs=1e-8)
 
 
-def test_gaussian_equivalence_values_of_the_brief_and_reference_code():
+def test_gaussian_equivalence_values_of_the_reference_code():
     relu, tanh, sign = (gaussian_equivalence(a) for a in ("relu", "tanh", "sign"))
     assert (relu.mu0, relu.mu1, relu.mu_star) == pytest.approx((0.39894, 0.5, 0.30141), abs=1e-5)
     assert (tanh.mu0, tanh.mu1, tanh.mu_star) == pytest.approx((0.0, 0.605706, 0.165576), abs=1e-6)
-    assert (sign.mu0, sign.mu1, sign.mu_star) == pytest.approx((0.0, math.sqrt(2 / math.pi), math.sqrt(1 - 2 / math.pi)), abs=1e-15)
+    assert (sign.mu0, sign.mu1, sign.mu_star) == pytest.approx(
+        (0.0, math.sqrt(2 / math.pi), math.sqrt(1 - 2 / math.pi)), abs=1e-15
+    )
 
 
 def test_monte_carlo_agrees_with_the_coefficients():
@@ -65,10 +68,11 @@ def test_monte_carlo_agrees_with_the_coefficients():
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"r_phi": 0.5}, "r_phi must be >= 1"),
-        ({"r_x": 0.0}, "r_x and r_beta must be > 0"),
-        ({"r_beta": -1.0}, "r_x and r_beta must be > 0"),
-        ({"r_x": float("nan")}, "r_x must be a finite number"),
+        ({"r_phi": 0.5}, r"StrongWeakData.r_phi: 0.5 is out of range; valid: >= 1"),
+        ({"r_x": 0.0}, r"StrongWeakData.r_x: 0.0 is out of range; valid: > 0"),
+        ({"r_beta": -1.0}, r"StrongWeakData.r_beta: -1.0 is out of range; valid: > 0"),
+        ({"r_x": float("nan")}, r"StrongWeakData.r_x: expected a finite number"),
+        ({"r_x": "big"}, r"StrongWeakData.r_x: expected a number, got 'big'"),
     ],
 )
 def test_bad_model_parameters_raise(kwargs, fragment):

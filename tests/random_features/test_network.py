@@ -1,4 +1,4 @@
-"""Image pre-processing and the grid of one-hidden-layer networks (brief sections 4-5)."""
+"""Image pre-processing and the grid of one-hidden-layer networks."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,11 +1,11 @@
-"""Finite-D random-features simulations against the theory, with one penalty convention (brief sections 2, 6)."""
+"""Finite-D random-features simulations against the theory, with one penalty convention."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from paper_code.random_features.model import StrongWeakData
-from paper_code.random_features.simulation import make_labels, ridge_readout, simulate_random_features
+from paper_code.random_features.model import StrongWeakData, gaussian_equivalence
+from paper_code.random_features.simulation import make_labels, rf_features, ridge_readout, simulate_random_features
 from paper_code.random_features.theory import solve_saddle_point
 
 
@@ -68,3 +68,19 @@ def test_simulation_is_seeded_and_validates():
         simulate_random_features(1.0, 1.0, D=50, n_seeds=1)
     with pytest.raises(ValueError, match="D / r_phi must be a whole number"):
         simulate_random_features(1.0, 1.0, D=55, data=StrongWeakData(10, 100, 100))
+
+
+def test_centred_features_remove_the_activation_mean_and_keep_the_draws():
+    rng = np.random.default_rng(2)
+    X, F = rng.standard_normal((4000, 50)), rng.standard_normal((30, 50))
+    plain, centred = rf_features(X, F, "relu"), rf_features(X, F, "relu", centre=True)
+    np.testing.assert_allclose(plain - centred, gaussian_equivalence("relu").mu0 / np.sqrt(50), rtol=1e-12)
+    assert abs(centred.mean()) * np.sqrt(50) < 0.02 < plain.mean() * np.sqrt(50)  # the mean is gone
+    # tanh has mu0 = 0: centring changes nothing; ReLU on the same draws: a different but close error
+    kw = dict(psi1=[0.5, 2.0], psi2=1.5, D=60, n_seeds=2, n_test=500, seed=4, task="classification")
+    a = simulate_random_features(activation="tanh", **kw)
+    b = simulate_random_features(activation="tanh", centre=True, **kw)
+    np.testing.assert_allclose(a.test_error, b.test_error, rtol=1e-9)
+    c = simulate_random_features(activation="relu", **kw)
+    d = simulate_random_features(activation="relu", centre=True, **kw)
+    assert d.centred and not c.centred and not np.array_equal(c.test_error, d.test_error)

@@ -1,4 +1,4 @@
-"""The saddle-point solver: equations, limits, reference values, convergence reporting (brief section 3)."""
+"""The saddle-point solver: equations, limits, reference values, convergence reporting."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import pytest
 
 from paper_code.random_features import theory as T
 from paper_code.random_features.model import StrongWeakData, gaussian_equivalence
-from paper_code.random_features.theory import ConvergenceError, block_resolvent, brief_update, solve_saddle_point
+from paper_code.random_features.theory import ConvergenceError, block_resolvent, literal_update, solve_saddle_point
 
 SALIENT = StrongWeakData(10, 100, 100)
 
@@ -18,17 +18,18 @@ def _random_state(rng, G):
     return T.SaddlePoint(u(G, 2), u(G, 2), u(G, 2), u(G), u(G))
 
 
-@pytest.mark.parametrize("task, activation, noise", [("regression", "tanh", 0.3), ("classification", "relu", 0.2), ("regression", "sign", 0.0)])
+@pytest.mark.parametrize("task, activation, noise",
+                         [("regression", "tanh", 0.3), ("classification", "relu", 0.2), ("regression", "sign", 0.0)])
 @pytest.mark.parametrize("data", [SALIENT, StrongWeakData(1, 1, 1), StrongWeakData(100, 0.01, 100)])
-def test_closed_form_update_equals_the_briefs_literal_equations(task, activation, noise, data):
+def test_closed_form_update_equals_the_reference_codes_literal_equations(task, activation, noise, data):
     rng = np.random.default_rng(0)
     sp = _random_state(rng, 4)
     p1, p2 = np.array([0.5, 1.0, 2.0, 10.0]), np.array([3.0, 1.0, 0.3, 0.05])
     ge = gaussian_equivalence(activation)
     c, nt = T._task_constants(task, noise)
     ours = T._update(sp, p1, p2, data.phi, data.lam, data.beta, ge, c, nt, 1e-2).stack()
-    brief = brief_update(sp, p1, p2, data, activation, task, 1e-2, noise).stack()
-    np.testing.assert_allclose(ours, brief, rtol=1e-6, atol=1e-9)
+    literal = literal_update(sp, p1, p2, data, activation, task, 1e-2, noise).stack()
+    np.testing.assert_allclose(ours, literal, rtol=1e-6, atol=1e-9)
 
 
 def test_block_resolvent_is_the_trace_of_the_random_matrix_resolvent():
@@ -70,7 +71,8 @@ def test_reduced_solver_agrees_with_the_damped_iteration(task, activation, noise
 def test_kappa_equation_has_a_single_root():
     # the reduced solver brackets kappa = psi2 / (1 + V(kappa)); check there is no second crossing
     ge = gaussian_equivalence("tanh")
-    for data, p1, p2, ridge in [(SALIENT, 1.0, 1.0, 1e-3), (StrongWeakData(100, 1000, 100), 100.0, 0.1, 1e-3), (StrongWeakData(), 0.01, 1e3, 0.1)]:
+    for data, p1, p2, ridge in [(SALIENT, 1.0, 1.0, 1e-3), (StrongWeakData(100, 1000, 100), 100.0, 0.1, 1e-3),
+                                (StrongWeakData(), 0.01, 1e3, 0.1)]:
         kappa = np.geomspace(1e-9, p2, 4000)
         *_, V = T._kappa_terms(kappa, np.full_like(kappa, p1), data.phi, data.lam, ge, ridge)
         f = kappa * (1 + V) - p2
@@ -92,7 +94,8 @@ REFERENCE = [
 
 @pytest.mark.parametrize("task, act, ridge, noise, r_phi, r_x, r_beta, psi1, psi2, ref", REFERENCE)
 def test_reproduces_the_reference_codes_stored_theory(task, act, ridge, noise, r_phi, r_x, r_beta, psi1, psi2, ref):
-    res = solve_saddle_point(psi1, psi2, data=StrongWeakData(r_phi, r_x, r_beta), task=task, activation=act, ridge=ridge, noise=noise)
+    res = solve_saddle_point(psi1, psi2, data=StrongWeakData(r_phi, r_x, r_beta), task=task, activation=act,
+                             ridge=ridge, noise=noise)
     assert float(res.test_error) == pytest.approx(ref, abs=2e-6)  # the reference stops at a summed change of 1e-5
 
 
@@ -127,13 +130,15 @@ def test_error_decreases_with_data_when_ridge_is_large_enough():
 
 def test_noise_free_ridgeless_peak_is_at_interpolation():
     psi2 = np.logspace(-1, 1, 81)
-    res = solve_saddle_point(1.0, psi2, data=StrongWeakData(), task="regression", activation="tanh", ridge=1e-5, noise=0.5)
+    res = solve_saddle_point(1.0, psi2, data=StrongWeakData(), task="regression", activation="tanh", ridge=1e-5,
+                             noise=0.5)
     assert psi2[np.argmax(res.test_error)] == pytest.approx(1.0)
 
 
 def test_non_converging_damped_iteration_raises():
     with pytest.raises(ConvergenceError, match="not converged after 5 iterations"):
-        solve_saddle_point(1.0, 1.0, data=SALIENT, task="regression", activation="relu", ridge=1e-3, method="damped", max_iter=5)
+        solve_saddle_point(1.0, 1.0, data=SALIENT, task="regression", activation="relu", ridge=1e-3, method="damped",
+                           max_iter=5)
 
 
 def test_non_converging_resolvent_raises():

@@ -1,4 +1,4 @@
-"""Prefix encoding: exact round trip on random trees, brief examples, clear errors on malformed input."""
+"""Prefix encoding: exact round trip on random trees, the papers' examples, clear errors on malformed input."""
 from __future__ import annotations
 
 import numpy as np

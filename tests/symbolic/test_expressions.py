@@ -1,11 +1,11 @@
-"""Expression trees: safe-evaluation semantics of symbolic_core.md §1, skeletons, torch/NumPy agreement."""
+"""Expression trees: safe-evaluation semantics of docs/symbolic_core.md §1, skeletons, torch/NumPy agreement."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from paper_code.symbolic.expressions import (OPERATORS, Node, const, evaluate_torch, op, safe_evaluate, var)
+from paper_code.symbolic.expressions import OPERATORS, Node, const, evaluate_torch, op, safe_evaluate, var
 
 
 def test_operator_table_arity_and_implementations():

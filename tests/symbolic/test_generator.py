@@ -1,4 +1,4 @@
-"""Generator: uniform shapes from the D(e, n) counts, brief invariants, seeding."""
+"""Generator: uniform shapes from the D(e, n) counts, the generator's invariants, seeding."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,8 +7,17 @@ import numpy as np
 import pytest
 
 from paper_code.symbolic.expressions import OPERATORS
-from paper_code.symbolic.generator import (E2E, ODEFORMER, GenerationError, GeneratorConfig, count_trees,
-                                           generate, generate_system, generate_unary_binary, sample_shape)
+from paper_code.symbolic.generator import (
+    E2E,
+    ODEFORMER,
+    GenerationError,
+    GeneratorConfig,
+    count_trees,
+    generate,
+    generate_system,
+    generate_unary_binary,
+    sample_shape,
+)
 
 
 def test_counts_known_values():
@@ -117,3 +126,46 @@ def test_prob_prefactor_zero_leaves_only_global_multiplier():
     for _ in range(30):
         t = generate(rng, 2, cfg)
         assert t.value == "mul" and len(t.constants()) == 1 and t.children[0].is_float_constant
+
+
+def test_affine_id_gives_additive_constants_that_dropping_id_cannot():
+    """With affine_id the id unaries become a + b·arg (the official code's prefactors), so a component can hold an
+    additive constant outside sin/inv/pow2; the default drops id first, and then none can."""
+    def has_free_constant(tree):
+        def rec(node, inside_unary):
+            if node.value == "add" and not inside_unary and any(c.is_float_constant for c in node.children):
+                return True
+            wrapped = inside_unary or (node.is_operator and OPERATORS[node.value].arity == 1)
+            return any(rec(c, wrapped) for c in node.children)
+        return rec(tree, False)
+
+    base = GeneratorConfig(max_binary=2, unary_ops=(("id", 1.0),), max_unary=2)
+    rng = np.random.default_rng(7)
+    dropped = [generate(rng, 1, base) for _ in range(200)]
+    kept = [generate(rng, 1, GeneratorConfig(max_binary=2, unary_ops=(("id", 1.0),), max_unary=2, affine_id=True))
+            for _ in range(200)]
+    assert not any(has_free_constant(t) for t in dropped)
+    assert sum(has_free_constant(t) for t in kept) > 20
+    assert all(n.value != "id" for t in kept for n in t.nodes())  # stripped once the prefactors are placed
+
+
+def test_binary_weights_and_canonical_option():
+    rng = np.random.default_rng(8)
+    only_zero = GeneratorConfig(min_binary=0, max_binary=2, binary_weights=(1.0, 0.0, 0.0))
+    for _ in range(20):
+        t = generate(rng, 2, only_zero)  # no binary operator: c·x_j
+        assert t.value == "mul" and t.size() == 3
+    canon = GeneratorConfig(max_binary=3, canonical=True)
+    raw = GeneratorConfig(max_binary=3)
+    X = rng.uniform(0.3, 1.2, size=(30, 2))
+    sizes = []
+    for seed in range(40):
+        a, b = generate(np.random.default_rng(seed), 2, raw), generate(np.random.default_rng(seed), 2, canon)
+        sizes.append((a.size(), b.size()))
+        ok = np.isfinite(a.evaluate(X))
+        np.testing.assert_allclose(b.evaluate(X)[ok], a.evaluate(X)[ok], rtol=1e-9, atol=1e-12)
+    assert np.mean([b for _, b in sizes]) < np.mean([a for a, _ in sizes])  # canonical targets are shorter
+    for bad in ({"binary_weights": (1.0, 1.0)}, {"binary_weights": (0.0,) * 5},
+                {"canonical": True, "simplify": True}, {"binary_weights": (1.0,) * 5, "max_binary_extra": 3}):
+        with pytest.raises(ValueError):
+            GeneratorConfig(**bad)

@@ -1,4 +1,4 @@
-"""Metrics on crafted cases (symbolic_core.md §8)."""
+"""Metrics on crafted cases (docs/symbolic_core.md §8)."""
 from __future__ import annotations
 
 import numpy as np

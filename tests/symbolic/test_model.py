@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from paper_code.symbolic.embedder import (PointEmbedder, Vocabulary, input_vocabulary, output_vocabulary,
-                                          tokenize_points)
+from paper_code.symbolic.embedder import PointEmbedder, Vocabulary, input_vocabulary, output_vocabulary, tokenize_points
 from paper_code.symbolic.encoding import encode
 from paper_code.symbolic.expressions import const, op, var
 from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer
@@ -92,3 +91,54 @@ def test_learns_a_fixed_target():
     assert loss.item() < 0.05 * first
     model.eval()
     assert OUT_VOCAB.decode(model.greedy(ids, mask)[0].tolist()) == toks
+
+
+#: The commit whose model.py trained the cached checkpoint models/odeformer/model.pt.
+CHECKPOINT_COMMIT = "6a778c3a54b6c223b27f0134878acda8022481f9"
+
+
+def _committed_model_module():
+    """paper_code/symbolic/model.py as of CHECKPOINT_COMMIT (skips where the git history is absent)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    from paper_code.common.paths import REPO_ROOT
+
+    try:
+        src = subprocess.run(["git", "show", f"{CHECKPOINT_COMMIT}:paper_code/symbolic/model.py"], cwd=REPO_ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip(f"git history with commit {CHECKPOINT_COMMIT[:7]} not available (shallow clone?)")
+    name = "_committed_symbolic_model"
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    try:
+        exec(compile(src, f"{CHECKPOINT_COMMIT[:7]}:model.py", "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def test_training_path_is_bit_identical_to_the_checkpoint_commit():
+    """Fast decoding left the training forward alone: same parameters, and the same loss to the last bit
+    as the code that trained the cached checkpoint (so the checkpoint stays valid)."""
+    old_mod = _committed_model_module()
+    cfg = Seq2SeqConfig(d_model=32, n_heads=4, enc_layers=2, dec_layers=2, token_dim=8, max_width=3, max_len=16)
+    torch.manual_seed(0)
+    new = Seq2SeqTransformer(cfg, len(IN_VOCAB), len(OUT_VOCAB))
+    old = old_mod.Seq2SeqTransformer(cfg, len(IN_VOCAB), len(OUT_VOCAB))
+    assert {k: v.shape for k, v in old.state_dict().items()} == {k: v.shape for k, v in new.state_dict().items()}
+    old.load_state_dict(new.state_dict())
+    ids, mask = _batch(2)
+    gen = torch.Generator().manual_seed(0)
+    seq = torch.randint(2, len(OUT_VOCAB), (3, 12), generator=gen)
+    seq[:, 0] = OUT_VOCAB.eos_id
+    seq[1, 7], seq[1, 8:] = OUT_VOCAB.eos_id, OUT_VOCAB.pad_id
+    for mode in ("train", "eval"):
+        getattr(new, mode)(), getattr(old, mode)()
+        a, b = new.loss(ids, mask, seq), old.loss(ids, mask, seq)
+        assert a.item().hex() == b.item().hex(), mode
+    a.backward()
+    assert all(p.grad is not None for p in new.parameters())

@@ -1,4 +1,4 @@
-"""Float and integer tokenisation, symbolic_core.md §3."""
+"""Float and integer tokenisation, docs/symbolic_core.md §3."""
 from __future__ import annotations
 
 import numpy as np

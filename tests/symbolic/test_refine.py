@@ -1,4 +1,4 @@
-"""BFGS constant refinement recovers perturbed constants (symbolic_core.md §7)."""
+"""BFGS constant refinement recovers perturbed constants (docs/symbolic_core.md §7)."""
 from __future__ import annotations
 
 import numpy as np

@@ -6,8 +6,7 @@ import sympy
 
 from paper_code.symbolic.expressions import const, op, var
 from paper_code.symbolic.generator import E2E, ODEFORMER, generate
-from paper_code.symbolic.sympy_bridge import (from_sympy, simplify_tree, symbol, symbolically_equivalent,
-                                              to_sympy)
+from paper_code.symbolic.sympy_bridge import from_sympy, simplify_tree, symbol, symbolically_equivalent, to_sympy
 
 
 def _close(a, b):
@@ -59,3 +58,29 @@ def test_symbolic_equivalence():
     b = op("add", op("add", op("pow2", var(0)), op("mul", const(2), var(0))), const(1))
     assert symbolically_equivalent(a, b)
     assert not symbolically_equivalent(a, op("pow2", var(0)))
+
+
+def test_canonical_tree_merges_like_terms_and_keeps_the_function():
+    from paper_code.symbolic.sympy_bridge import canonical_tree
+
+    x = var(0)
+    raw = op("add", op("mul", const(-0.171), x), op("mul", const(-0.373), x))
+    canon = canonical_tree(raw)
+    assert canon.prefix() == ["mul", -0.544, "x_0"] or canon.prefix() == ["mul", "x_0", -0.544]
+    # c·(a + b·x) is distributed, x·x becomes pow2, id disappears; the function is unchanged
+    raw = op("add", op("mul", const(2.0), op("id", op("add", const(0.5), op("mul", const(3.0), x)))),
+             op("mul", x, x))
+    canon = canonical_tree(raw)
+    values = [n.value for n in canon.nodes()]
+    assert "id" not in values and "pow2" in values and canon.size() < raw.size()
+    X = np.linspace(-2, 2, 9)[:, None]
+    np.testing.assert_allclose(canon.evaluate(X), raw.evaluate(X), rtol=1e-12)
+    rng = np.random.default_rng(3)
+    Xr = rng.uniform(0.2, 1.5, size=(40, 2))
+    for _ in range(30):
+        tree = generate(rng, 2, ODEFORMER)
+        c = canonical_tree(tree)
+        if c is not None:
+            assert c.size() <= 2 * tree.size()
+            _close(c.evaluate(Xr), tree.evaluate(Xr))
+    assert canonical_tree(op("mul", var(0), var(1)), max_growth=0.1) is None  # the size guard
