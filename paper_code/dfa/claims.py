@@ -39,6 +39,23 @@ NOT_MEMORISED = (
     "after {noise_epochs:g} epochs the noisiest nets have fitted {noise_memorised_fraction_final} of their "
     "corrupted labels (memorisation = half of them): the memorisation phase has not begun"
 )
+WEIGHTS_NOT_PEAKED = (
+    "after {noise_epochs:g} epochs the weight alignment is still rising at every noise level (peaked: "
+    "{noise_weight_alignment_peaked}; final values {noise_final_weight_alignment}), although the nets have "
+    "memorised {noise_memorised_fraction_final} of their corrupted labels: the turn-down the claim reads after "
+    "has not come within the paper preset's 1000 epochs"
+)
+GRAD_RISES_WITH_NOISE = (
+    "every noise level's gradient alignment has peaked (at epochs {noise_peak_epochs_grad_alignment}) and the "
+    "nets have memorised their corrupted labels ({noise_memorised_fraction_final}), but the final alignment does "
+    "not fall with the noise: {noise_grad_alignment_after_peak} for noise levels {noise_levels}"
+)
+ALIGNS_AFTER_MEMORISING = (
+    "at the largest noise the nets fit half of their corrupted labels by epoch {noise_max_memorisation_epoch:.0f}, "
+    "while the gradient alignment keeps rising until epoch {noise_max_peak_epoch:.0f} (ratio "
+    "{noise_max_align_then_memorise_ratio:.2f}): in our MLPs at the paper preset (sizes and rate in "
+    "docs/papers/dfa_alignment.md) memorisation comes first"
+)
 DIP_SIZE = (
     "during memorisation our seed-mean alignment falls from its peak of {shallow_dfa_peak_alignment:.4f} to "
     "{shallow_dfa_min_alignment_after_peak:.3f}, a dip of {shallow_dfa_alignment_dip:.3f} against the paper's "
@@ -213,7 +230,7 @@ CLAIMS = [
         "noise_weight_alignment_after_peak",
         monotonic(increasing=False, strict=True),
         paper_value="lower with more noise",
-        not_reproduced={"quick": NOISE_NOT_PEAKED},
+        not_reproduced={"quick": NOISE_NOT_PEAKED, "paper": WEIGHTS_NOT_PEAKED},
     ),
     Claim(
         "D7_noise_lowers_grad_alignment",
@@ -222,7 +239,7 @@ CLAIMS = [
         "noise_grad_alignment_after_peak",
         monotonic(increasing=False, strict=True),
         paper_value="lower with more noise",
-        not_reproduced={"quick": NOISE_NOT_PEAKED},
+        not_reproduced={"quick": NOISE_NOT_PEAKED, "paper": GRAD_RISES_WITH_NOISE},
     ),
     Claim(
         "D8_deep_align_then_memorise",
@@ -231,7 +248,7 @@ CLAIMS = [
         "noise_max_align_then_memorise_ratio",
         less_than(1.0),
         paper_value="align, then memorise",
-        not_reproduced={"quick": NOT_MEMORISED},
+        not_reproduced={"quick": NOT_MEMORISED, "paper": ALIGNS_AFTER_MEMORISING},
     ),
     # -- the harder dataset (figure 8): Fashion-MNIST standing in for CIFAR-10
     Claim(
