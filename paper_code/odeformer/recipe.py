@@ -118,8 +118,9 @@ def evaluate_run(run: str | Path, n_held_out: int = 50, seed: int = 1, n_candida
     from paper_code.odeformer.train import read_training_config
 
     run = Path(run)
-    cfg = read_training_config(run / "train_config.json").replace({"checkpoint_path": str(run / "model.pt"),
-                                                                    "n_candidates": n_candidates})
+    cfg = read_training_config(run / "train_config.json")
+    cfg = cfg.replace({"checkpoint_path": str(run / "model.pt"), "n_candidates": n_candidates,
+                       "sweep_ks": tuple(k for k in cfg.sweep_ks if k <= n_candidates)})
     method = load_method(cfg)
     out: dict[str, Any] = {"run": run.name, "generator": cfg.generator, "canonical_targets": cfg.canonical_targets,
                            "steps": cfg.max_steps, "batch_size": cfg.batch_size}
