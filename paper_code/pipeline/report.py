@@ -10,7 +10,7 @@ beside the pages. Layout::
 
     index.html                                 scorecard, one <section id="paper-<paper>"> per paper
     notebooks/<paper>/<notebook>.html          executed notebooks (reports/notebooks/<paper>/*.ipynb)
-    notebooks/<paper>/paper/<notebook>.html    paper-scale run, when committed
+    paper_scale/<paper>/<notebook>.html        paper-scale run, when committed
     figures/<paper>/[paper/]<figure>.png|pdf   copies of figures/<paper>/[paper/]
 
 Each claim of the scorecard links to its row in the claims table that the
@@ -341,7 +341,8 @@ def _render_run(root: Path, site: Path, paper: str, run: Run, result: PaperResul
     claim_ids = [str(c.get("id")) for c in result.claims] if result is not None else []
     pages = []
     for nb_path in sorted(nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []:
-        page = f"notebooks/{nb_path.relative_to(root / 'reports' / 'notebooks').with_suffix('.html').as_posix()}"
+        # two folders deep for every run, like the source notebooks, so their relative links (../../docs/) resolve
+        page = f"{'notebooks' if run.key == 'main' else run.key + '_scale'}/{paper}/{nb_path.stem}.html"
         nav = (
             f"<nav class='site-nav'><a href='{_rel('index.html', page)}#paper-{_e(paper)}'>← results of {_e(paper)}</a>"
             f"<a href='{_rel('index.html', page)}'>scorecard</a><span>{_e(run.label)}: "

@@ -249,18 +249,26 @@ def _destinations(paper: str, root: Path) -> tuple[Path, Path, Path]:
 def _publish(paper: str, staging: Path, root: Path) -> None:
     """Replace the report folder, the figures folder and the metrics file under ``root``, each atomically.
 
-    Stop signals are held back meanwhile, so a kill lands before or after, never inside.
+    Stop signals are held back meanwhile, so a kill lands before or after, never inside: their handlers are
+    swapped for a recorder, and each signal that arrived is raised again, in this thread, once the outputs are
+    in place. (A signal mask would not do: a process-directed signal goes to any thread that leaves it
+    unblocked, such as the kernel client's or the watchdog's, and Python then runs the handler in the main
+    thread at once.)
     """
     reports, figures, metrics = _destinations(paper, root)
     fig_src = paths.figures_dir(paper, staging)
     fig_src.mkdir(parents=True, exist_ok=True)  # a paper without figures publishes an empty folder
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in STOP_SIGNALS}
     try:
         outputs.replace_dir(paths.report_dir(paper, staging), reports)
         outputs.replace_dir(fig_src, figures)
         outputs.replace_file(paths.metrics_path(paper, staging), metrics)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)
 
 
 def _recover(paper: str, root: Path) -> None:
