@@ -49,7 +49,7 @@ __all__ = [
     "PAPER_PACKAGES",
 ]
 
-#: Paper folder name (DESIGN.md) -> module holding its ``PRESETS``.
+#: Paper folder name (docs/adding_a_paper.md) -> module holding its ``PRESETS``.
 PAPER_PACKAGES: dict[str, str] = {
     "odeformer": "paper_code.odeformer.config",
     "e2e_symbolic_regression": "paper_code.e2e_sr.config",

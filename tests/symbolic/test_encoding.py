@@ -10,7 +10,7 @@ from paper_code.symbolic.generator import E2E, ODEFORMER, generate, generate_una
 from paper_code.symbolic.numbers import FloatTokenizer
 
 
-def test_brief_system_example():
+def test_odeformer_system_example():
     tok = FloatTokenizer(precision=4)
     system = [op("mul", const(-0.5), var(1)), op("sin", var(0))]
     seq = encode_system(system, tok)

@@ -7,7 +7,7 @@ import pytest
 from paper_code.symbolic.numbers import FloatTokenizer, decode_int, encode_int
 
 
-def test_brief_examples():
+def test_paper_examples():
     tok = FloatTokenizer(precision=4)
     assert tok.encode_flat(3.14159) == ["+", "N3142", "E-3"]
     assert tok.encode_flat(-0.0123456) == ["-", "N1235", "E-5"]
