@@ -2,9 +2,9 @@
 
     python benchmarks/langevin_integrator.py [--sizes 250 500 1000 2000] [--batches 1 9]
 
-The integrator stores two (B, Nmax+1, Nmax+1) float64 arrays and does three batched
-matrix-vector products per step, so memory grows as B Nmax^2 and time as B Nmax^3
-(until the history falls out of cache). Peak memory is measured with tracemalloc
+The integrator stores C and R as two packed lower triangles, (B, (Nmax+1)(Nmax+2)/2)
+float64 arrays, and does three packed matrix-vector products per step, so memory grows
+as B Nmax^2 and time as B Nmax^3. Peak memory is measured with tracemalloc
 (NumPy reports its buffers to it); "history" is the size of the C and R arrays alone.
 The run is p = 3, T = 1, h = 0.1, eta = (1+t)^-beta with B betas in [0, 1.2].
 """
@@ -33,7 +33,7 @@ def run(n_steps: int, batch: int, h: float = 0.1) -> tuple[float, float, float]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert np.isfinite(res.energy).all()
-    history = 2 * batch * (n_steps + 1) ** 2 * 8
+    history = batch * (n_steps + 1) * (n_steps + 2) * 8  # two packed triangles
     return wall, peak / 2**20, history / 2**20
 
 

@@ -38,8 +38,8 @@ def dmft_cost(ctx: BenchContext) -> ScalingRow:
         mem.append(peak)
     return ScalingRow(PAPER, "DMFT integrator (p = 3, one schedule)", "time steps", sizes, secs,
                       threads=1, memory_mib=mem,
-                      note="C and R histories are (n+1)² arrays (memory ∝ n²), each step sums over the history "
-                           "(time ∝ n² in total, ∝ n³ once the history falls out of cache); "
+                      note="C and R histories are packed triangles of (n+1)(n+2)/2 numbers (memory ∝ n²); each step "
+                           "reads the whole history (∝ n² per step, time ∝ n³ in total); "
                            "benchmarks/langevin_integrator.py")
 
 

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from paper_code.langevin import exact
-from paper_code.langevin.dmft import h_convergence, integrate_pspin, integrate_spiked
+from paper_code.langevin.dmft import (
+    DMFTState,
+    _memory_products,
+    h_convergence,
+    integrate_pspin,
+    integrate_spiked,
+    packed_rows,
+)
 from paper_code.langevin.schedules import Constant, PowerLaw, SwitchAtOverlap, power_laws
 
 SCHEDS = [Constant(1.0), PowerLaw(1.0, 0.5), PowerLaw(2.0, 1.5)]
@@ -77,6 +84,25 @@ def test_best_beta_is_strictly_between_zero_and_one():
     assert e[0] > -0.35  # beta = 0 stays paramagnetic
     assert np.all(r.energy > exact.threshold_energy(3))
     assert e[-1] > exact.threshold_energy(3) + 0.1  # beta > 1 freezes well above threshold
+
+
+def test_packed_memory_products_equal_dense_ones():
+    """The packed triangular products equal A C, R a and b R with the dense n x n arrays."""
+    rng = np.random.default_rng(0)
+    B, n_max, n = 3, 9, 6
+    m = n_max * (n_max + 1) // 2
+    C_packed, R_packed = rng.standard_normal((B, m)), rng.standard_normal((B, m))
+    diag = np.arange(1, n_max + 1) * np.arange(2, n_max + 2) // 2 - 1  # packed index of (t_i, t_i)
+    C_packed[:, diag], R_packed[:, diag] = 1.0, 0.0
+    state = DMFTState(C=C_packed, R=R_packed, m=None, eta=None, mu=None, energy=None, t_switch=None)
+    C = packed_rows(C_packed, n_max, symmetric=True)[:, :n, :n]
+    R = packed_rows(R_packed, n_max, symmetric=False)[:, :n, :n]
+    assert np.allclose(C, C.transpose(0, 2, 1)) and np.all(np.triu(R) == 0)
+    A, a, b = rng.standard_normal((3, B, n))
+    mem_C1, mem_C2, mem_R = _memory_products(state, A, a, b, n)
+    np.testing.assert_allclose(mem_C1, np.einsum("bs,bsl->bl", A, C), atol=1e-12)
+    np.testing.assert_allclose(mem_C2, np.einsum("bls,bs->bl", R, a), atol=1e-12)
+    np.testing.assert_allclose(mem_R, np.einsum("bs,bsl->bl", b, R), atol=1e-12)
 
 
 def test_batched_integration_equals_single_runs():
