@@ -29,11 +29,12 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from paper_code.common.parallel import fork_map
 from paper_code.common.progress import progress as progress_bar
 from paper_code.odeformer.integrate import ODEBENCH_SOLVER, SolverSettings, corrupt, integrate
 from paper_code.odeformer.odebench import CHAOTIC_IDS, ODEBENCH_TIME, STROGATZ_TIME, ODESystem
@@ -53,6 +54,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "BenchmarkResult",
     "score_task",
+    "fit_and_score",
     "run_benchmark",
     "accuracy_table",
     "accuracy_vs_noise",
@@ -268,41 +270,57 @@ def score_task(pred: Prediction, task: Task, settings: SolverSettings = SCORING_
     return rec, gen, "; ".join(errors) or None
 
 
+def fit_and_score(method: Method, task: Task, settings: SolverSettings = SCORING_SOLVER) -> dict[str, Any]:
+    """One result row (:data:`RESULT_COLUMNS`): fit ``method`` on ``task`` and score it; never raises on the
+    method's failure (score 0, reason in ``error``). ``inference_s`` is the wall time of ``fit`` alone."""
+    start = time.perf_counter()
+    pred: Prediction | None = None
+    try:
+        pred = tuple(method.fit(task.t_obs.copy(), task.y_obs.copy()))
+        elapsed = time.perf_counter() - start
+        rec, gen, error = score_task(pred, task, settings)
+    except Exception as err:  # noqa: BLE001 — a failing method is a result, not a crash
+        elapsed = time.perf_counter() - start
+        rec, gen, error = 0.0, (0.0 if task.y_gen is not None else float("nan")), f"{type(err).__name__}: {err}"
+        log.debug("%s failed on %r: %s", method.name, task.system.id, error)
+    try:
+        text = " ; ".join(tr.infix() for tr in pred) if pred is not None else None
+    except Exception:  # noqa: BLE001 — a malformed prediction must not stop the run
+        text = None
+    return {
+        "method": method.name, "source": task.system.source, "system": task.system.id,
+        "name": task.system.name, "dim": task.dim, "n_operators": task.n_operators,
+        "chaotic": task.chaotic, "ic": task.ic, "noise": task.noise, "subsample": task.subsample,
+        "n_obs": len(task.t_obs), "r2_reconstruction": float(rec), "r2_generalization": float(gen),
+        "reconstructed": bool(rec > ACCURACY_THRESHOLD), "generalized": bool(gen > ACCURACY_THRESHOLD),
+        "inference_s": elapsed, "error": error, "prediction": text,
+    }
+
+
 def run_benchmark(methods: Sequence[Method], tasks: Sequence[Task], *, max_dim: int | None = None,
-                  progress: bool = True, settings: SolverSettings = SCORING_SOLVER) -> BenchmarkResult:
-    """Fit every method on every task (with ``dim <= max_dim``) and score it; never raises on a method's
-    failure (score 0, reason in ``error``). ``inference_s`` is the wall time of ``fit`` alone."""
+                  progress: bool = True, settings: SolverSettings = SCORING_SOLVER,
+                  workers: int = 1) -> BenchmarkResult:
+    """Fit every method on every task (with ``dim <= max_dim``) and score it (:func:`fit_and_score`).
+
+    ``workers`` processes share the fits (0 = one per CPU core; each runs one thread, see
+    :mod:`paper_code.common.parallel`); the rows are the same as with one, in the same order (methods,
+    then tasks), except the measured ``inference_s``.
+    """
     selected = [t for t in tasks if max_dim is None or t.dim <= max_dim]
-    rows = []
-    bar = progress_bar(total=len(methods) * len(selected), disable=not progress, desc="benchmark")
-    for method in methods:
-        for task in selected:
-            bar.set_postfix_str(f"{method.name} / {task.system.id}", refresh=False)
-            start = time.perf_counter()
-            pred: Prediction | None = None
-            try:
-                pred = tuple(method.fit(task.t_obs.copy(), task.y_obs.copy()))
-                elapsed = time.perf_counter() - start
-                rec, gen, error = score_task(pred, task, settings)
-            except Exception as err:  # noqa: BLE001 — a failing method is a result, not a crash
-                elapsed = time.perf_counter() - start
-                rec, gen, error = 0.0, (0.0 if task.y_gen is not None else float("nan")), \
-                    f"{type(err).__name__}: {err}"
-                log.debug("%s failed on %r: %s", method.name, task.system.id, error)
-            try:
-                text = " ; ".join(tr.infix() for tr in pred) if pred is not None else None
-            except Exception:  # noqa: BLE001 — a malformed prediction must not stop the run
-                text = None
-            rows.append({
-                "method": method.name, "source": task.system.source, "system": task.system.id,
-                "name": task.system.name, "dim": task.dim, "n_operators": task.n_operators,
-                "chaotic": task.chaotic, "ic": task.ic, "noise": task.noise, "subsample": task.subsample,
-                "n_obs": len(task.t_obs), "r2_reconstruction": float(rec), "r2_generalization": float(gen),
-                "reconstructed": bool(rec > ACCURACY_THRESHOLD), "generalized": bool(gen > ACCURACY_THRESHOLD),
-                "inference_s": elapsed, "error": error, "prediction": text,
-            })
-            bar.update()
-    bar.close()
+    jobs = [(m, t) for m in range(len(methods)) for t in range(len(selected))]
+    bar = progress_bar(total=len(jobs), disable=not progress, desc="benchmark")
+
+    def one(job: tuple[int, int]) -> dict[str, Any]:
+        return fit_and_score(methods[job[0]], selected[job[1]], settings)
+
+    def done(i: int, row: dict[str, Any]) -> None:
+        bar.set_postfix_str(f"{row['method']} / {row['system']}", refresh=False)
+        bar.update()
+
+    try:
+        rows = fork_map(one, jobs, workers, on_result=done)
+    finally:
+        bar.close()
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 

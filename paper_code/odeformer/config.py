@@ -153,6 +153,8 @@ class OdeformerConfig(PaperConfig):
                                      stage=EVALUATE)
     eval_seed: int = param(0, "seed of the benchmark's noise/subsampling draws, the held-out systems and the "
                            "bootstrap", ge=0, stage=EVALUATE)
+    eval_workers: int = param(0, "processes sharing the benchmark's fits (one thread each; same results); "
+                              "0 = one per CPU core", ge=0, stage=EVALUATE)
 
     def validate(self) -> None:
         if self.d_model % self.n_heads:

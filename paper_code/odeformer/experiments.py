@@ -143,23 +143,26 @@ def _log_run(what: str, res: pd.DataFrame, seconds: float) -> None:
              ", ".join(f"{m} {n}" for m, n in failed.items()))
 
 
-def run_main(methods: Sequence[B.Method], tasks: Sequence[B.Task], progress: bool = True) -> pd.DataFrame:
-    """Every method on every task; adds a ``benchmark`` column (ODEBench / Strogatz)."""
+def run_main(methods: Sequence[B.Method], tasks: Sequence[B.Task], progress: bool = True,
+             workers: int = 1) -> pd.DataFrame:
+    """Every method on every task, in ``workers`` processes (0 = one per core); adds a ``benchmark`` column
+    (ODEBench / Strogatz)."""
     start = time.perf_counter()
-    res = B.run_benchmark(methods, tasks, progress=progress)
+    res = B.run_benchmark(methods, tasks, progress=progress, workers=workers)
     res["benchmark"] = np.where(res["source"] == "ODEBench", "ODEBench", "Strogatz")
     _log_run("main benchmark", res, time.perf_counter() - start)
     return res
 
 
 def run_candidate_sweep(method: OdeformerMethod, tasks: Sequence[B.Task], ks: Sequence[int],
-                        progress: bool = True) -> pd.DataFrame:
-    """Best-of-first-k accuracies on the clean ODEBench tasks, plus greedy decoding (``k = 0``)."""
+                        progress: bool = True, workers: int = 1) -> pd.DataFrame:
+    """Best-of-first-k accuracies on the clean ODEBench tasks, plus greedy decoding (``k = 0``), in ``workers``
+    processes (0 = one per core)."""
     start = time.perf_counter()
     clean = [t for t in tasks if t.noise == 0 and t.subsample == 0 and t.system.source == "ODEBench"]
-    sweep = candidate_sweep(dataclasses.replace(method, n_candidates=max(ks)), clean, ks, progress)
+    sweep = candidate_sweep(dataclasses.replace(method, n_candidates=max(ks)), clean, ks, progress, workers)
     greedy = dataclasses.replace(method, temperature=0.0, n_candidates=1, name="greedy")
-    g = B.run_benchmark([greedy], clean, progress=progress)
+    g = B.run_benchmark([greedy], clean, progress=progress, workers=workers)
     g = pd.DataFrame({"system": g["system"], "noise": g["noise"], "k": 0,
                       "r2_reconstruction": g["r2_reconstruction"], "r2_generalization": g["r2_generalization"]})
     log.info("candidate sweep: k in %s and greedy on %d clean ODEBench tasks in %.0f s", list(ks), len(clean),
@@ -192,13 +195,14 @@ def run_chaotic(cfg: OdeformerConfig, sindy: B.Method, progress: bool = True) ->
     tasks = B.prepare_tasks(ODEBENCH, (0.0,), (0.0,), cfg.eval_points, cfg.eval_seed)
     truth = PerturbedTruthMethod(tasks, rel=cfg.perturbation, seed=cfg.eval_seed,
                                  name=f"truth ± {cfg.perturbation * 100:g} %")
-    res = B.run_benchmark([truth, sindy], tasks, progress=progress)
+    res = B.run_benchmark([truth, sindy], tasks, progress=progress, workers=cfg.eval_workers)
     _log_run("chaotic probe", res, time.perf_counter() - start)
     return res
 
 
 def run_timing(odeformer: OdeformerMethod, cfg: OdeformerConfig, progress: bool = True) -> pd.DataFrame:
-    """ODEFormer and SINDy with ``cfg.timing_grid`` on the same clean tasks, one after the other."""
+    """ODEFormer and SINDy with ``cfg.timing_grid`` on the same clean tasks, one after the other, in this process
+    (never in parallel workers: this run measures speed)."""
     start = time.perf_counter()
     systems = [s for s in ODEBENCH if not cfg.eval_max_dim or s.dim <= cfg.eval_max_dim]
     if cfg.timing_systems > len(systems):
@@ -470,7 +474,7 @@ def run_in_distribution(method: OdeformerMethod, cfg: OdeformerConfig, progress:
     systems = held_out_systems(cfg, cfg.in_distribution_systems, cfg.eval_seed)
     tasks = B.prepare_tasks(systems, (0.0, max(cfg.noise_levels)), (0.0,), cfg.eval_points, cfg.eval_seed)
     greedy = dataclasses.replace(method, temperature=0.0, n_candidates=1, name="ODEFormer (greedy)")
-    res = B.run_benchmark([method, greedy, sindy_methods(cfg)[0]], tasks, progress=progress)
+    res = B.run_benchmark([method, greedy, sindy_methods(cfg)[0]], tasks, progress=progress, workers=cfg.eval_workers)
     res["benchmark"] = "generated"
     _log_run("in-distribution test", res, time.perf_counter() - start)
     return res

@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -268,24 +269,26 @@ class OdeformerMethod:
 
 
 # --------------------------------------------------------------------------- candidate sweep
-def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int], progress: bool = True
-                    ) -> pd.DataFrame:
+def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int], progress: bool = True,
+                    workers: int = 1) -> pd.DataFrame:
     """Reconstruction/generalisation accuracy of the best of the first ``k`` sampled candidates.
 
     One sampling run of ``method.n_candidates`` (must be ``>= max(ks)``) per task; for each ``k`` the
     candidate with the best observed-trajectory R² among samples ``0..k-1`` is scored exactly like
-    :func:`~paper_code.odeformer.benchmark.run_benchmark` does. Columns: ``system, k, r2_reconstruction,
-    r2_generalization``.
+    :func:`~paper_code.odeformer.benchmark.run_benchmark` does. Columns: ``system, noise, k, r2_reconstruction,
+    r2_generalization``. ``workers`` processes share the tasks (0 = one per core; same rows).
     """
+    from paper_code.common.parallel import fork_map
     from paper_code.common.progress import progress as progress_bar
     from paper_code.odeformer.benchmark import score_task
 
     if max(ks) > method.n_candidates or min(ks) < 1:
         raise ValueError(f"ks must lie in 1..n_candidates={method.n_candidates}, got {list(ks)}")
-    rows = []
-    for task in progress_bar(tasks, disable=not progress, desc="candidate sweep"):
+
+    def one(task: Any) -> list[dict[str, Any]]:
         cands = method.candidates(task.t_obs, task.y_obs)
         scored: dict[int, tuple[float, float]] = {}
+        rows = []
         for k in ks:
             pool = [c for c in cands if c.order < k]
             if not pool:
@@ -298,4 +301,12 @@ def candidate_sweep(method: OdeformerMethod, tasks: Sequence, ks: Sequence[int],
                 rec, gen = scored[key]
             rows.append({"system": task.system.id, "noise": task.noise, "k": k,
                          "r2_reconstruction": rec, "r2_generalization": gen})
-    return pd.DataFrame(rows)
+        return rows
+
+    bar = progress_bar(total=len(tasks), disable=not progress, desc="candidate sweep")
+    try:
+        per_task = fork_map(one, list(tasks), workers, on_result=lambda i, r: bar.update())
+    finally:
+        bar.close()
+    return pd.DataFrame([row for rows in per_task for row in rows],
+                        columns=["system", "noise", "k", "r2_reconstruction", "r2_generalization"])

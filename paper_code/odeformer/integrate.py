@@ -182,7 +182,7 @@ def integrate(system: Sequence[Node], x0: Sequence[float] | np.ndarray, t: Seque
         if settings.timeout_s is not None and time.perf_counter() - start > settings.timeout_s:
             raise _Abort("timeout")
         out = base(tt, x)
-        if not np.all(np.isfinite(out)):  # NaN/inf derivative: the solver would only shrink its step
+        if not np.isfinite(out).all():  # NaN/inf derivative: the solver would only shrink its step
             raise _Abort("nan")
         return out
 

@@ -54,7 +54,6 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,7 @@ from torch import Tensor, nn
 from paper_code.common import distributed as D
 from paper_code.common.config import ConfigError, config_from_params, load_params_section, resolve_config
 from paper_code.common.devices import choose_device
+from paper_code.common.parallel import available_cpus, fork_pool
 from paper_code.common.paths import REPO_ROOT, params_path
 from paper_code.common.training import CheckpointMismatchError, TrainConfig, Trainer
 from paper_code.odeformer import checkpoint as C
@@ -208,24 +208,6 @@ def read_chunk(path: str | Path) -> list[Cached]:
     with open(path, "rb") as f:
         data = _ChunkUnpickler(f).load()
     return [c if isinstance(c, Cached) else Cached(*c) for c in data]
-
-
-def fork_pool(workers: int, initializer: Any = None) -> Any:
-    """A pool of ``workers`` forked processes, or None (with a warning) where the OS refuses one (e.g. no
-    ``/dev/shm`` for its semaphores): the caller then does the work in this process, slower but the same."""
-    try:
-        return get_context("fork").Pool(workers, initializer=initializer)
-    except OSError as err:
-        log.warning("cannot start %d worker processes (%s): working in this process instead", workers, err)
-        return None
-
-
-def available_cpus() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS reports one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def build_cache(cfg: OdeformerConfig, rank: int = 0, world_size: int = 1) -> tuple[list[Cached], float]:
@@ -393,10 +375,6 @@ def _assemble(job: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
     return tuple(t.numpy() for t in _SOURCE.get(*job))
 
 
-def _quiet_worker() -> None:
-    torch.set_num_threads(1)
-
-
 class PrefetchedBatches:
     """The batches of ``source``, assembled ahead of the trainer by ``workers`` forked processes.
 
@@ -412,7 +390,7 @@ class PrefetchedBatches:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.source, self.workers, self.depth = source, workers, depth or 4 * workers
         _SOURCE = source
-        self._pool = fork_pool(workers, initializer=_quiet_worker)
+        self._pool = fork_pool(workers)
         self._pending: deque[tuple[tuple[int, int, int], Any]] = deque()
         self._next: tuple[int, int, int] | None = None
 

@@ -127,7 +127,7 @@ def compile_system(system: Sequence[Node], dim: int | None = None) -> Callable[[
 
     def f(x: np.ndarray) -> np.ndarray:
         try:
-            return np.array(scalar(tuple(float(v) for v in np.asarray(x).ravel())), dtype=float)
+            return np.array(scalar(np.asarray(x, dtype=float).ravel().tolist()), dtype=float)
         except (OverflowError, ZeroDivisionError, ValueError):
             return np.full(len(trees), _NAN)
     return f

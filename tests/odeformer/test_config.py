@@ -22,7 +22,7 @@ EVAL_CHANGES = {
     "max_bag": 100, "eval_points": 150, "noise_levels": (0.0, 0.05), "subsample_fractions": (0.25, 0.5),
     "eval_max_dim": 1, "sweep_ks": (1, 4), "sindy_grid": "paper", "sindy_variant_grid": "none",
     "timing_grid": "quick", "timing_systems": 8, "in_distribution_systems": 20, "perturbation": 0.02,
-    "bootstrap_resamples": 500, "eval_seed": 3,
+    "bootstrap_resamples": 500, "eval_seed": 3, "eval_workers": 1,
 }
 #: The same for a few training fields (one per kind: seed, data, model, optimiser, bookkeeping).
 TRAIN_CHANGES = {"seed": 1, "cache_size": 1000, "d_model": 256, "lr": 1e-3, "max_steps": 8000, "log_every": 10,

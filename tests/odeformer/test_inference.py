@@ -323,3 +323,20 @@ def test_checkpoint_candidates_and_ranking_unchanged_by_the_cache(trained, setti
         assert len(got[0]) > 0
         assert [(system_text(c.prediction), c.order, c.score) for c in got[0]] == \
                [(system_text(c.prediction), c.order, c.score) for c in got[1]]
+
+
+def test_parallel_benchmark_and_sweep_equal_the_sequential_ones(tiny_model):
+    """Worker processes change where the fits run, never what they return (rows and their order)."""
+    from paper_code.odeformer.benchmark import SindyMethod, run_benchmark
+    from paper_code.odeformer.sindy import REFERENCE_GRID
+
+    model, vocabs = tiny_model
+    tasks = prepare_tasks([odebench_system(i) for i in (1, 3, 24)], (0.0, 0.05), n_points=40)
+    methods = [OdeformerMethod(model, vocabs, n_candidates=4, temperature=1.0, max_bag=30, seed=1),
+               SindyMethod(REFERENCE_GRID)]
+    one = run_benchmark(methods, tasks, progress=False, workers=1)
+    two = run_benchmark(methods, tasks, progress=False, workers=2)
+    pd.testing.assert_frame_equal(one.drop(columns="inference_s"), two.drop(columns="inference_s"))
+    ks = (1, 2, 4)
+    pd.testing.assert_frame_equal(candidate_sweep(methods[0], tasks, ks, progress=False, workers=1),
+                                  candidate_sweep(methods[0], tasks, ks, progress=False, workers=2))

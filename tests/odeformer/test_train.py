@@ -244,7 +244,9 @@ def test_without_worker_processes_the_work_stays_in_this_process(tiny, monkeypat
     def refuse(*args, **kwargs):
         raise OSError("no /dev/shm")
 
-    monkeypatch.setattr(T, "get_context", lambda method: type("Ctx", (), {"Pool": staticmethod(refuse)})())
+    from paper_code.common import parallel
+
+    monkeypatch.setattr(parallel, "get_context", lambda method: type("Ctx", (), {"Pool": staticmethod(refuse)})())
     assert T.fork_pool(2) is None and "working in this process instead" in caplog.text
     pre = T.PrefetchedBatches(T.OdeBatches(cfg, systems), workers=2)
     for x, y in zip(pre.get(3), T.OdeBatches(cfg, systems).get(3)):
