@@ -26,6 +26,7 @@ import numpy as np
 from paper_code.odeformer.integrate import make_rhs
 from paper_code.odeformer.odebench import ODEBENCH
 from paper_code.odeformer.scoring import SCORING_SOLVER
+from paper_code.pipeline.bench_tools import timed_fit
 from paper_code.symbolic.compile import compile_system
 
 
@@ -66,23 +67,10 @@ def fit_costs(n_systems: int, n_candidates: int) -> None:
     systems = [s for s in ODEBENCH if s.dim <= 2][:n_systems]
     tasks = prepare_tasks(systems, n_points=64)
     decode_s, total_s = 0.0, 0.0
-    original = method.decode_bags
-
-    def timed_decode(bags, dim):
-        nonlocal decode_s
-        t0 = time.perf_counter()
-        out = original(bags, dim)
-        decode_s += time.perf_counter() - t0
-        return out
-
-    method.decode_bags = timed_decode  # type: ignore[method-assign]
     for task in tasks:
-        t0 = time.perf_counter()
-        try:
-            method.fit(task.t_obs, task.y_obs)
-        except RuntimeError:
-            pass
-        total_s += time.perf_counter() - t0
+        fit_s, dec_s = timed_fit(method, task.t_obs, task.y_obs)
+        total_s += fit_s
+        decode_s += dec_s
     n = len(tasks)
     print(f"ODEFormer fit ({n_candidates} candidates, {n} clean 64-point tasks): {total_s / n * 1e3:.0f} ms/system "
           f"= decoding {decode_s / n * 1e3:.0f} ms + ranking/other {(total_s - decode_s) / n * 1e3:.0f} ms")

@@ -43,6 +43,7 @@ from paper_code.odeformer.benchmark import prepare_tasks
 from paper_code.odeformer.inference import OdeformerMethod, Rescaling
 from paper_code.odeformer.odebench import ODEBENCH
 from paper_code.odeformer.train import load_model
+from paper_code.pipeline.bench_tools import timed_fit
 from paper_code.symbolic.embedder import tokenize_points
 from paper_code.symbolic.estimator import resolve_path
 
@@ -105,27 +106,7 @@ def fit_times(methods: dict[str, OdeformerMethod], tasks, repeats: int) -> dict[
     totals = {name: [0.0, 0.0] for name in methods}
     for task in tasks:
         for name, method in methods.items():
-            best = (float("inf"), float("inf"))
-            for _ in range(repeats):
-                decode_s = 0.0
-                original = method.decode_bags
-
-                def timed_decode(bags, dim, _orig=original):
-                    nonlocal decode_s
-                    t0 = time.perf_counter()
-                    res = _orig(bags, dim)
-                    decode_s += time.perf_counter() - t0
-                    return res
-
-                method.decode_bags = timed_decode  # type: ignore[method-assign]
-                t0 = time.perf_counter()
-                try:
-                    method.fit(task.t_obs, task.y_obs)
-                except RuntimeError:  # no valid candidate: still a fit call
-                    pass
-                total = time.perf_counter() - t0
-                method.decode_bags = original  # type: ignore[method-assign]
-                best = min(best, (total, decode_s))
+            best = min(timed_fit(method, task.t_obs, task.y_obs) for _ in range(repeats))
             totals[name][0] += best[0]
             totals[name][1] += best[1]
     return {name: (t / len(tasks), d / len(tasks)) for name, (t, d) in totals.items()}

@@ -33,7 +33,7 @@ from paper_code.common.training import Trainer, move_to_device
 from paper_code.pipeline.bench_rows import TrainingRow
 
 __all__ = ["BenchContext", "TrainerCaptured", "capture_trainer", "captured_trainer", "measure_training",
-           "profile_step", "best_time", "peak_memory", "threads_label", "load_average", "PROFILE_BELOW"]
+           "profile_step", "best_time", "timed_fit", "peak_memory", "threads_label", "load_average", "PROFILE_BELOW"]
 
 #: A loop whose achieved FLOP/s is below this fraction of its reference matmul gets a per-phase profile.
 PROFILE_BELOW = 0.5
@@ -190,6 +190,33 @@ def best_time(fn: Callable[[], Any], repeats: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def timed_fit(method: Any, t: Any, y: Any) -> tuple[float, float]:
+    """``(fit seconds, decoding seconds)`` of one ``method.fit(t, y)`` of a symbolic method with a
+    ``decode_bags`` step (the rest of the fit is parsing, scoring and ranking the candidates). A fit that finds
+    no valid candidate (``RuntimeError``) still counts: it did the same work."""
+    decode_s = 0.0
+    original = method.decode_bags
+
+    def timed_decode(*args: Any, **kwargs: Any) -> Any:
+        nonlocal decode_s
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            decode_s += time.perf_counter() - t0
+
+    method.decode_bags = timed_decode
+    t0 = time.perf_counter()
+    try:
+        method.fit(t, y)
+    except RuntimeError:
+        pass
+    finally:
+        fit_s = time.perf_counter() - t0
+        method.decode_bags = original
+    return fit_s, decode_s
 
 
 def peak_memory(fn: Callable[[], Any]) -> tuple[float, float]:

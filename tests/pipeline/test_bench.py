@@ -26,7 +26,7 @@ from paper_code.pipeline.bench_rows import (
     fit_exponent,
     render_section,
 )
-from paper_code.pipeline.bench_tools import BenchContext, capture_trainer, captured_trainer, measure_training
+from paper_code.pipeline.bench_tools import BenchContext, capture_trainer, captured_trainer, measure_training, timed_fit
 
 # --------------------------------------------------------------------------- FLOP counting
 
@@ -271,3 +271,26 @@ def test_recorded_stage_rows(tmp_path):
     assert rows["stage beta"].seconds is None and "paper-code run beta" in rows["stage beta"].note
     assert rows["stage train_beta"].seconds == 99.0
     assert rows["stage train_beta"].source.startswith("recorded in models/beta/model_stats.json")
+
+
+def test_timed_fit_splits_decoding_and_restores_the_method():
+    import time
+
+    class Slow:
+        def decode_bags(self, bags):
+            time.sleep(0.05)
+            return bags
+
+        def fit(self, t, y):
+            self.decode_bags([t])
+            time.sleep(0.03)
+            if y is None:
+                raise RuntimeError("no valid candidate")
+
+    m = Slow()
+    original = m.decode_bags
+    fit_s, decode_s = timed_fit(m, 0, 1)
+    assert 0.05 <= decode_s < fit_s and fit_s >= 0.08
+    assert m.decode_bags == original  # restored
+    fit_s, decode_s = timed_fit(m, 0, None)  # a fit without a valid candidate still counts
+    assert decode_s >= 0.05 and fit_s >= 0.08 and m.decode_bags == original
