@@ -271,6 +271,13 @@ def test_recorded_stage_rows(tmp_path):
     assert rows["stage beta"].seconds is None and "paper-code run beta" in rows["stage beta"].note
     assert rows["stage train_beta"].seconds == 99.0
     assert rows["stage train_beta"].source.startswith("recorded in models/beta/model_stats.json")
+    # a fresh clone: no runner record for beta, so its row is this run's nbval time of its notebook
+    nbval = ({"notebooks": {"notebooks/beta/01_b.ipynb": {"seconds": 41.0, "failed": 0}}}, "measured now")
+    rows = {r.item: r for r in bench.recorded_stage_rows(tmp_path, nbval)}
+    assert rows["stage beta"].seconds == 41.0 and rows["stage beta"].source == "nbval of its notebook: measured now"
+    assert rows["stage alpha"].seconds == 12.5  # a runner record wins
+    failing = ({"notebooks": {"notebooks/beta/01_b.ipynb": {"seconds": 41.0, "failed": 2}}}, "measured now")
+    assert {r.item: r for r in bench.recorded_stage_rows(tmp_path, failing)}["stage beta"].seconds is None
 
 
 def test_timed_fit_splits_decoding_and_restores_the_method():
