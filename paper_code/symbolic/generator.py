@@ -29,6 +29,7 @@ from paper_code.symbolic.expressions import OPERATORS, Node, op, var
 __all__ = [
     "count_trees",
     "sample_shape",
+    "build_tree",
     "GeneratorConfig",
     "ODEFORMER",
     "E2E",
@@ -87,7 +88,7 @@ def sample_shape(n_ops: int, rng: np.random.Generator, unary: bool = False) -> l
     return arities
 
 
-def _build(arities: list[int], ops: list[str], leaves: list[Node]) -> Node:
+def build_tree(arities: list[int], ops: list[str], leaves: list[Node]) -> Node:
     """Tree from a prefix arity sequence, operator names (prefix order) and leaves (prefix order)."""
     it_ops, it_leaves = iter(ops), iter(leaves)
 
@@ -288,7 +289,7 @@ def generate(rng: np.random.Generator, dim: int, cfg: GeneratorConfig = ODEFORME
             continue  # too few leaves to use every variable
         arities = sample_shape(b, rng, unary=False)
         ops = [str(o) for o in rng.choice(bin_names, size=b, p=bin_probs)]
-        tree = _build(arities, ops, _leaves(b + 1, dim, cfg, rng))
+        tree = build_tree(arities, ops, _leaves(b + 1, dim, cfg, rng))
         tree = _add_prefactors(_insert_unaries(tree, cfg, u, rng), cfg, rng)
         if cfg.affine_id:
             tree = _strip_id(tree)
@@ -334,4 +335,4 @@ def generate_unary_binary(
             leaf_nodes.append(Node(int(rng.choice([-1, 1]) * rng.integers(1, max_int + 1))))
         else:
             leaf_nodes.append(Node(str(rng.choice(list(leaves)))))
-    return _build(arities, ops, leaf_nodes)
+    return build_tree(arities, ops, leaf_nodes)

@@ -94,13 +94,13 @@ def test_unary_binary_budget_and_rejection():
 
 
 def test_unary_insertion_only_above_small_subtrees():
-    from paper_code.symbolic.generator import _build, _insert_unaries
+    from paper_code.symbolic.generator import build_tree, _insert_unaries
 
     rng = np.random.default_rng(4)
     cfg = GeneratorConfig(unary_ops=(("sin", 1.0),), max_unary_subtree=4)
     for _ in range(50):
         arities = sample_shape(5, rng)
-        tree = _build(arities, ["add"] * 5, _vars(6))
+        tree = build_tree(arities, ["add"] * 5, _vars(6))
         out = _insert_unaries(tree, cfg, 10, rng)
         sins = [n for n in out.nodes() if n.value == "sin"]
         assert sins and all(n.children[0].size() - sum(1 for m in n.children[0].nodes() if m.value == "sin") < 4

@@ -1,0 +1,9 @@
+"""Boolformer: symbolic regression of Boolean functions with transformers.
+
+d'Ascoli, Bengio, Susskind, Abbé, arXiv 2309.12207 (v1 2023, v2 2025). Official code: GitHub
+``sdascoli/boolformer``. The model, tokens and decoding live in the shared core
+:mod:`paper_code.symbolic`. Modules (import them directly; this file imports nothing, so
+``import paper_code.boolformer`` is cheap):
+
+* ``formulas``     random formulas, truth tables, simplification (the training distribution)
+"""
