@@ -6,4 +6,5 @@ d'Ascoli, Bengio, Susskind, Abbé, arXiv 2309.12207 (v1 2023, v2 2025). Official
 ``import paper_code.boolformer`` is cheap):
 
 * ``formulas``     random formulas, truth tables, simplification (the training distribution)
+* ``inputs``       what the encoder reads: truth-table rows, noisy random-walk observations, row tokens
 """
