@@ -92,16 +92,23 @@ def tokenize_points(batch: Sequence[np.ndarray], floats: FloatTokenizer, vocab: 
 
 
 class PointEmbedder(nn.Module):
-    """Per-point embedding: token embeddings concatenated, then Linear → SiLU → Linear (§4)."""
+    """Per-point embedding: token embeddings concatenated, then Linear → SiLU → Linear (§4).
+
+    A row holds ``max_width`` values of ``tokens_per_value`` tokens each: 3 for the core's float tokens
+    (sign, mantissa, exponent), 1 for a bit (Boolformer) or any single-token value.
+    """
 
     def __init__(self, vocab_size: int, max_width: int, d_model: int, token_dim: int = 64,
-                 hidden: int | None = None, pad_id: int = 0) -> None:
+                 hidden: int | None = None, pad_id: int = 0, tokens_per_value: int = 3) -> None:
         super().__init__()
-        width = 3 * max_width * token_dim
+        self.row_tokens = tokens_per_value * max_width
+        width = self.row_tokens * token_dim
         self.tokens = nn.Embedding(vocab_size, token_dim, padding_idx=pad_id)
         self.mlp = nn.Sequential(nn.Linear(width, hidden or width), nn.SiLU(), nn.Linear(hidden or width, d_model))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """``(B, N, 3·max_width)`` ids → ``(B, N, d_model)``."""
+        """``(B, N, tokens_per_value·max_width)`` ids → ``(B, N, d_model)``."""
+        if ids.shape[-1] != self.row_tokens:
+            raise ValueError(f"rows of {ids.shape[-1]} tokens; this embedder reads {self.row_tokens} per row")
         e = self.tokens(ids)  # (B, N, 3w, token_dim)
         return self.mlp(e.flatten(-2))

@@ -38,6 +38,7 @@ class Seq2SeqConfig(Validated):
     dec_layers: int = param(2, "decoder layers", ge=1)
     token_dim: int = param(32, "per-token embedding width of the point embedder", ge=1)
     max_width: int = param(3, "max numbers per input row (D + 1)", ge=1)
+    tokens_per_value: int = param(3, "input tokens per number of a row: 3 for float tokens, 1 for bits", ge=1)
     max_len: int = param(64, "max output tokens incl. both <EOS>", ge=2)
     dropout: float = param(0.0, "dropout probability", ge=0, lt=1)
 
@@ -54,7 +55,8 @@ class Seq2SeqTransformer(nn.Module):
         if cfg.d_model % cfg.n_heads:
             raise ValueError(f"d_model={cfg.d_model} must be divisible by n_heads={cfg.n_heads}")
         self.cfg, self.pad_id, self.eos_id = cfg, pad_id, eos_id
-        self.embedder = PointEmbedder(in_vocab, cfg.max_width, cfg.d_model, cfg.token_dim, pad_id=pad_id)
+        self.embedder = PointEmbedder(in_vocab, cfg.max_width, cfg.d_model, cfg.token_dim, pad_id=pad_id,
+                                      tokens_per_value=cfg.tokens_per_value)
         enc = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(enc, cfg.enc_layers, enable_nested_tensor=False)
         dec = nn.TransformerDecoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.dropout, batch_first=True)
@@ -71,7 +73,8 @@ class Seq2SeqTransformer(nn.Module):
 
     # ------------------------------------------------------------------ core
     def encode(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """``(B, N, 3w)`` ids → memory ``(B, N, d)``; ``point_mask`` True marks padded points."""
+        """``(B, N, tokens_per_value·max_width)`` ids → memory ``(B, N, d)``; ``point_mask`` True marks padded
+        points."""
         return self.encoder(self.embedder(point_ids), src_key_padding_mask=point_mask)
 
     def decode_logits(self, memory: torch.Tensor, tgt: torch.Tensor,

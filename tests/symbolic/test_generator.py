@@ -94,7 +94,7 @@ def test_unary_binary_budget_and_rejection():
 
 
 def test_unary_insertion_only_above_small_subtrees():
-    from paper_code.symbolic.generator import build_tree, _insert_unaries
+    from paper_code.symbolic.generator import _insert_unaries, build_tree
 
     rng = np.random.default_rng(4)
     cfg = GeneratorConfig(unary_ops=(("sin", 1.0),), max_unary_subtree=4)

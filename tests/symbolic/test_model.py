@@ -39,6 +39,18 @@ def test_tokenize_points_and_vocab():
         Vocabulary(["a"]).encode(["b"])
     emb = PointEmbedder(len(IN_VOCAB), 3, 16, token_dim=4)
     assert emb(ids).shape == (3, 12, 16)
+    with pytest.raises(ValueError, match="rows of 8 tokens; this embedder reads 9"):
+        emb(ids[..., :8])
+
+
+def test_single_token_values_embed_one_token_per_number():
+    """Rows of bits (Boolformer): one token per value, so a row of D + 1 values is D + 1 tokens."""
+    cfg = Seq2SeqConfig(d_model=16, n_heads=2, enc_layers=1, dec_layers=1, token_dim=4, max_width=6,
+                        tokens_per_value=1, max_len=8)
+    model = Seq2SeqTransformer(cfg, in_vocab=4, out_vocab=10)
+    ids = torch.randint(0, 4, (2, 5, 6))
+    assert model.encode(ids).shape == (2, 5, 16)
+    assert model.embedder.mlp[0].in_features == 6 * 4
 
 
 def test_forward_shapes_and_finite_grads():
