@@ -72,9 +72,12 @@ class NoiseConfig(Validated):
 class NoisyTask:
     """One noisy observation of a function: fit rows (corrupted) and held-out rows (clean).
 
-    ``columns[j]`` is the input column of the formula's variable ``x_j``; the other columns are inactive.
+    ``columns[j]`` is the input column of the drawn formula's variable ``x_j``; the other columns are
+    inactive. ``tree`` is the formula written over the input columns (``x_j`` renamed ``x_{columns[j]}``):
+    the target a model must find.
     """
 
+    tree: Node
     X_fit: np.ndarray
     y_fit: np.ndarray
     X_test: np.ndarray
@@ -95,18 +98,12 @@ def random_walk(rng: np.random.Generator, n: int, dim: int, p: float) -> np.ndar
     return (np.cumsum(flips, axis=0) % 2).astype(np.uint8)
 
 
-def evaluate_rows(tree: Node, X: np.ndarray, columns: dict[int, int] | None = None) -> np.ndarray:
-    """(n,) uint8 values of ``tree`` on the rows ``X``; variable ``x_j`` reads column ``columns[j]``
-    (identity when None)."""
-    used = sorted(variable_index(v) for v in tree.variables())
-    if columns is not None:
-        missing = [j for j in used if j not in columns]
-        if missing:
-            raise ValueError(f"no input column for x_{missing[0]}")
-        width = max(used, default=-1) + 1
-        X = np.stack([X[:, columns[j]] if j in columns else np.zeros(len(X), np.uint8) for j in range(width)],
-                     axis=1) if width else np.zeros((len(X), 0), np.uint8)
-    values = np.broadcast_to(tree.evaluate(X.astype(float)), (len(X),))
+def evaluate_rows(tree: Node, X: np.ndarray) -> np.ndarray:
+    """(n,) uint8 values of ``tree`` on the 0/1 rows ``X`` (variable ``x_j`` reads column j)."""
+    used = [variable_index(v) for v in tree.variables()]
+    if used and max(used) >= X.shape[1]:
+        raise ValueError(f"the formula uses x_{max(used)} but the rows have {X.shape[1]} columns")
+    values = np.broadcast_to(tree.evaluate(np.asarray(X, dtype=float)), (len(X),))
     return (values > 0.5).astype(np.uint8)
 
 
@@ -119,15 +116,16 @@ def noisy_task(formula: BooleanFormula, rng: np.random.Generator, cfg: NoiseConf
         raise ValueError(f"{n_active} active variables do not fit in max_inputs={cfg.max_inputs} columns")
     placed = rng.permutation(width)[:n_active]
     columns = {j: int(c) for j, c in zip(formula.active, placed)}
+    tree = formula.tree.relabel({f"x_{j}": f"x_{c}" for j, c in columns.items()})
     n = int(rng.integers(cfg.min_points, cfg.max_points + 1))
     p_walk = float(rng.uniform(cfg.min_walk, cfg.max_walk))
     p_flip = float(rng.uniform(0.0, cfg.max_flip))
     X = random_walk(rng, 2 * n, width, p_walk)
-    y = evaluate_rows(formula.tree, X, columns)
+    y = evaluate_rows(tree, X)
     X_fit, y_fit = X[:n].copy(), y[:n].copy()
     X_fit ^= (rng.random(X_fit.shape) < p_flip).astype(np.uint8)
     y_fit ^= (rng.random(n) < p_flip).astype(np.uint8)
-    return NoisyTask(X_fit, y_fit, X[n:].copy(), y[n:].copy(), columns, p_walk, p_flip)
+    return NoisyTask(tree, X_fit, y_fit, X[n:].copy(), y[n:].copy(), columns, p_walk, p_flip)
 
 
 def row_tokens(X: np.ndarray, y: np.ndarray, max_inputs: int) -> np.ndarray:

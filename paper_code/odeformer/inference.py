@@ -42,7 +42,7 @@ from paper_code.odeformer.scoring import simulate, trajectory_r2
 from paper_code.symbolic.candidates import Candidate, CandidateProblem, DecodingSettings, decode_sequences
 from paper_code.symbolic.embedder import tokenize_points
 from paper_code.symbolic.encoding import decode_system
-from paper_code.symbolic.expressions import Node, const, op
+from paper_code.symbolic.expressions import Node, const, op, substitute  # substitute: re-exported
 
 __all__ = ["RANKING_SOLVER", "Rescaling", "substitute", "Candidate", "Trajectories", "system_text", "OdeformerMethod",
            "candidate_sweep"]
@@ -56,13 +56,6 @@ RANKING_SOLVER = SolverSettings(method="LSODA", rtol=1e-5, atol=1e-7, first_step
 
 
 # --------------------------------------------------------------------------- rescaling
-def substitute(tree: Node, mapping: dict[str, Node]) -> Node:
-    """Copy of ``tree`` with each variable leaf named in ``mapping`` replaced by (a copy of) its subtree."""
-    if not tree.children:
-        return mapping[tree.value].copy() if isinstance(tree.value, str) and tree.value in mapping else tree.copy()
-    return Node(tree.value, [substitute(c, mapping) for c in tree.children])
-
-
 @dataclass(frozen=True)
 class Rescaling:
     """``τ = a t + b`` onto ``t_range`` and ``z = s ⊙ x`` (step 1 above)."""

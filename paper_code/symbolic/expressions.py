@@ -34,6 +34,7 @@ __all__ = [
     "var",
     "const",
     "op",
+    "substitute",
     "is_variable",
     "variable_index",
     "EvalResult",
@@ -359,6 +360,14 @@ def const(c: float | int | str) -> Node:
 def op(name: str, *children: Node) -> Node:
     """Operator node ``name(children...)``."""
     return Node(name, list(children))
+
+
+def substitute(tree: Node, mapping: Mapping[str, Node]) -> Node:
+    """Copy of ``tree`` with each variable leaf named in ``mapping`` replaced by (a copy of) its subtree
+    (renaming variables: ``{"x_0": var(3)}``; rescaling them: ``{"x_0": op("mul", const(2.0), var(0))}``)."""
+    if not tree.children:
+        return mapping[tree.value].copy() if isinstance(tree.value, str) and tree.value in mapping else tree.copy()
+    return Node(tree.value, [substitute(c, mapping) for c in tree.children])
 
 
 class EvalResult(NamedTuple):

@@ -46,11 +46,15 @@ def test_noisy_task_places_active_variables_and_corrupts_only_the_fit_rows():
         task = In.noisy_task(f, rng, cfg)
         assert len(task.y_fit) == len(task.y_test) == 400 and 3 <= task.n_inputs <= 23
         assert sorted(task.columns) == [1, 3, 4] and len(set(task.columns.values())) == 3
-        np.testing.assert_array_equal(In.evaluate_rows(tree, task.X_test, task.columns), task.y_test)  # clean
-        clean_y = In.evaluate_rows(tree, task.X_fit, task.columns)
+        renamed = tree.relabel({f"x_{j}": f"x_{c}" for j, c in task.columns.items()})
+        assert task.tree.prefix() == renamed.prefix()
+        np.testing.assert_array_equal(In.evaluate_rows(task.tree, task.X_test), task.y_test)  # clean
+        clean_y = In.evaluate_rows(task.tree, task.X_fit)
         assert np.mean(clean_y != task.y_fit) < task.p_flip + 0.2  # outputs flipped (and inputs, which moves y)
     exact = In.noisy_task(f, rng, cfg.replace(max_flip=0.0))
-    np.testing.assert_array_equal(In.evaluate_rows(tree, exact.X_fit, exact.columns), exact.y_fit)
+    np.testing.assert_array_equal(In.evaluate_rows(exact.tree, exact.X_fit), exact.y_fit)
+    with pytest.raises(ValueError, match="uses x_4 but the rows have 2 columns"):
+        In.evaluate_rows(tree, exact.X_fit[:, :2])
 
 
 def test_output_flips_happen_at_the_drawn_rate():
