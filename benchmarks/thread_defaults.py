@@ -125,14 +125,14 @@ def busy_cores(cores: set[int], n: int = BURNERS) -> list[subprocess.Popen]:
 def bench(ctx):
     from paper_code.pipeline.bench_rows import ThreadRow
 
-    n = ctx.pick(2, 1)
+    n = ctx.pick(4, 1)
     conditions = {"machine as is": {s: run_setting(s, n) for s in SETTINGS}}
     cores = _pinned_cores()
     if cores:
         burners = busy_cores(cores)
-        try:  # one task: the spinning setting takes ~50 s per fit here
+        try:
             busy = f"busy: 2 cores shared with {BURNERS} busy loops"
-            conditions[busy] = {s: run_setting(s, 1, cores) for s in SETTINGS}
+            conditions[busy] = {s: run_setting(s, n, cores) for s in SETTINGS}
         finally:
             for p in burners:
                 p.kill()
