@@ -84,6 +84,7 @@ __all__ = [
     "Trainer",
     "CheckpointMismatchError",
     "move_to_device",
+    "warmup_cosine",
 ]
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,27 @@ class TensorBatches:
             "drop_last": self.drop_last,
             "tensors": [f"{tuple(t.shape)} {t.dtype}" for t in self.tensors],
         }
+
+
+def warmup_cosine(step: int, *, lr: float, max_steps: int, warmup_steps: int = 0, warmup_init_lr: float = 0.0,
+                  cosine_period: int = 0, period_mult: float = 1.0, peak_decay: float = 1.0,
+                  min_lr_ratio: float = 0.0) -> float:
+    """Learning-rate factor ``lr(step) / lr`` (a ``lr_lambda`` for :class:`Trainer`): linear warm-up from
+    ``warmup_init_lr`` to ``lr`` over ``warmup_steps``, then cosine annealing with restarts, the schedule of the
+    symbolic papers' official code (XLM's ``adam_cosine``): the first period lasts ``cosine_period`` steps
+    (0 = until ``max_steps``), each restart multiplies the period by ``period_mult`` and the peak by
+    ``peak_decay``, and the cosine bottoms out at ``min_lr_ratio`` times the period's peak."""
+    if step < warmup_steps:
+        start = warmup_init_lr / lr
+        return start + (1.0 - start) * step / warmup_steps
+    s = step - warmup_steps
+    period = float(cosine_period or max(max_steps - warmup_steps, 1))
+    peak = 1.0
+    while s >= period:
+        s -= period
+        period *= period_mult
+        peak *= peak_decay
+    return peak * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * s / period)))
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:

@@ -67,7 +67,7 @@ from paper_code.common.config import ConfigError, config_from_params, load_param
 from paper_code.common.devices import choose_device
 from paper_code.common.parallel import available_cpus, fork_pool
 from paper_code.common.paths import REPO_ROOT, params_path
-from paper_code.common.training import CheckpointMismatchError, TrainConfig, Trainer
+from paper_code.common.training import CheckpointMismatchError, TrainConfig, Trainer, warmup_cosine
 from paper_code.odeformer import checkpoint as C
 from paper_code.odeformer.checkpoint import stats_path
 from paper_code.odeformer.config import OdeformerConfig
@@ -123,20 +123,11 @@ def build_model(cfg: OdeformerConfig, vocabs: Vocabs | None = None) -> Seq2SeqTr
 
 
 def lr_factor(step: int, cfg: OdeformerConfig) -> float:
-    """``lr(step) / cfg.lr``: linear warm-up from ``warmup_init_lr``, then cosine annealing with restarts
-    (period ×``period_mult``, peak ×``peak_decay`` at each restart; floor ``min_lr_ratio`` × peak)."""
-    w = cfg.warmup_steps
-    if step < w:
-        start = cfg.warmup_init_lr / cfg.lr
-        return start + (1.0 - start) * step / w
-    s = step - w
-    period = float(cfg.cosine_period or max(cfg.max_steps - w, 1))
-    peak = 1.0
-    while s >= period:
-        s -= period
-        period *= cfg.period_mult
-        peak *= cfg.peak_decay
-    return peak * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * s / period)))
+    """``lr(step) / cfg.lr``: the shared warm-up + cosine-with-restarts schedule
+    (:func:`paper_code.common.training.warmup_cosine`) at the config's settings."""
+    return warmup_cosine(step, lr=cfg.lr, max_steps=cfg.max_steps, warmup_steps=cfg.warmup_steps,
+                         warmup_init_lr=cfg.warmup_init_lr, cosine_period=cfg.cosine_period,
+                         period_mult=cfg.period_mult, peak_decay=cfg.peak_decay, min_lr_ratio=cfg.min_lr_ratio)
 
 
 # --------------------------------------------------------------------------- trajectory cache

@@ -448,3 +448,17 @@ def test_bad_trainer_arguments_raise():
         Trainer(model, torch.optim.SGD(other.parameters(), lr=0.1), lambda m, b: m.weight.sum(), StepAsBatch(), cfg)
     with pytest.raises(ValueError, match="get\\(step, rank, world_size\\)"):
         Trainer(model, opt, lambda m, b: m.weight.sum(), [1, 2], cfg)
+
+
+def test_warmup_cosine_schedule():
+    from paper_code.common.training import warmup_cosine
+
+    kw = dict(lr=1e-3, max_steps=1000, warmup_steps=100, warmup_init_lr=1e-7)
+    f = [warmup_cosine(t, **kw) for t in range(1001)]
+    assert f[0] == pytest.approx(1e-4) and f[50] == pytest.approx(1e-4 + (1 - 1e-4) / 2) and f[100] == 1.0
+    assert f[550] == pytest.approx(0.5) and f[999] < 1e-4  # one cosine period from the peak to 0 at max_steps
+    floor = [warmup_cosine(t, **kw, min_lr_ratio=0.1) for t in (100, 550, 999)]
+    assert floor[0] == 1.0 and floor[1] == pytest.approx(0.55) and floor[2] == pytest.approx(0.1, abs=1e-4)
+    r = [warmup_cosine(t, lr=1.0, max_steps=10_000, cosine_period=100, period_mult=2.0, peak_decay=0.5)
+         for t in (0, 100, 300, 700)]
+    assert r == pytest.approx([1.0, 0.5, 0.25, 0.125])  # restarts at 100, 100 + 200, 300 + 400
