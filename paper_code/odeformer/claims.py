@@ -17,8 +17,8 @@ from paper_code.common.claims import Claim, between, greater_than, is_true, less
 
 SMALL_MODEL = (
     "the quick model ({train_n_params:,} parameters, {train_steps:,} steps of {train_batch_size} systems drawn "
-    "from {train_cache_size:,} distinct generated systems, {train_minutes:.0f} min of cache generation and training "
-    "on {train_device}; the paper's model is far larger and sees tens of millions of systems) reconstructs "
+    "from {train_cache_size:,} distinct generated systems, {train_minutes:.0f} min of training on {train_device}; "
+    "the paper's model is far larger and sees tens of millions of systems) reconstructs "
     "{odeformer_odebench_n_recon_clean} of the {n_odebench_systems} clean ODEBench systems with "
     "D <= {max_dim_evaluated} ({odeformer_recon_dim1:.0%} of D = 1, {odeformer_recon_dim2:.0%} of D = 2)"
 )
@@ -39,6 +39,14 @@ CLAIMS = [
         "noise_retention_diff_ci_low",
         greater_than(0.0),
         paper_value="SINDy collapses under noise, ODEFormer degrades gracefully",
+        not_reproduced={"quick": (
+            "on ODEBench the quick model reconstructs {odeformer_odebench_n_recon_clean} clean systems and "
+            "{odeformer_odebench_n_recon_max_noise} at the largest σ (retention {odeformer_noise_retention:.2f}), "
+            "SINDy {sindy_odebench_n_recon_clean} and {sindy_odebench_n_recon_max_noise} "
+            "({sindy_noise_retention:.2f}): with so few ODEFormer reconstructions the interval of the difference, "
+            "[{noise_retention_diff_ci_low:.2f}, {noise_retention_diff_ci_high:.2f}], cannot exclude zero; on held-out "
+            "systems of its training distribution, where it reconstructs more, the same test holds (the "
+            "in-distribution claim)")},
     ),
     Claim(
         "C1c_noise_robust_in_distribution",

@@ -1,12 +1,10 @@
 """Presets for ODEFormer (d'Ascoli et al., ICLR 2024, arXiv 2310.05573): training, decoding and evaluation.
 
-``quick`` is our small scale: D in {1, 2} from the ``quick`` generator, raw (unsimplified) targets, 64 points,
-3-digit floats with exponents clipped to ±10, width 128 / 4 heads / 2 + 2 layers (1.23M parameters), Adam 5e-4
-with 200 warm-up steps, batch 64, 7000 steps on a cache of 30k pre-generated trajectories re-read with fresh
-noise and subsampling at every draw. It is the recipe of the committed checkpoint (cache ≈14 min + training
-≈32 min on 2 CPU cores). The stronger recipe under study (docs/papers/odeformer.md, section 4) is
-``generator="quick_mix", canonical_targets=True, cache_size=100_000, batch_size=256, max_steps=9000, lr=1e-3,
-warmup_steps=500`` (≈3 h on 2 cores); it becomes the default once its checkpoint is trained and measured.
+``quick`` is our small scale: D in {1, 2} from the ``quick_mix`` generator with targets in SymPy's canonical form,
+64 points, 3-digit floats with exponents clipped to ±10, width 128 / 4 heads / 2 + 2 layers (1.23M parameters),
+Adam 1e-3 with 500 warm-up steps, batch 256, 3500 steps on a cache of 100k pre-generated trajectories re-read with
+fresh noise and subsampling at every draw. It is the recipe of the committed checkpoint (cache ≈1 h + training
+≈1.8 h on 2 CPU cores; docs/papers/odeformer.md, sections 4 and 7, compares it with the first recipe).
 It is evaluated on the ODEBench systems with D <= 2 and the Strogatz systems at 64 points, 32 sampled
 candidates per system. ``paper`` follows the paper and the defaults of its official code
 (``sdascoli/odeformer``): width 512, 16 heads, 4 encoder / 12 decoder layers (the repository's default
@@ -60,11 +58,11 @@ class OdeformerConfig(PaperConfig):
 
     # -- data (generator.py)
     generator: str = param(
-        "quick", "generator preset of generator.py: quick_mix (D <= 2, affine maps, small trees weighted up), "
+        "quick_mix", "generator preset of generator.py: quick_mix (D <= 2, affine maps, small trees weighted up), "
         "quick (the first D <= 2 recipe) or full (the paper's, D <= 6)", choices=("quick_mix", "quick", "full"),
         stage=TRAIN)
     canonical_targets: bool = param(
-        False, "targets in SymPy's canonical form (like terms merged, numeric factors folded), as the official code's "
+        True, "targets in SymPy's canonical form (like terms merged, numeric factors folded), as the official code's "
         "default use_sympy; False = the generator's raw trees", stage=TRAIN)
     float_precision: int = param(3, "significant digits of float tokens [4]; 3 → 1000 mantissa tokens", ge=1, le=4,
                                  stage=TRAIN)
@@ -72,7 +70,7 @@ class OdeformerConfig(PaperConfig):
     max_dim: int = param(2, "largest system dimension D the model is built for [6]; sets the point-row width",
                          ge=1, le=10, stage=TRAIN)
     cache_size: int = param(
-        30_000, "distinct pre-generated trajectories re-read with fresh noise/subsampling (0 = generate on the fly; "
+        100_000, "distinct pre-generated trajectories re-read with fresh noise/subsampling (0 = generate on the fly; "
         "paper: ≈50M [unverified])", ge=0, stage=TRAIN)
     cache_chunk: int = param(250, "trajectories per cache file (unit of work of a generation worker)", ge=1,
                              stage=TRAIN)
@@ -88,11 +86,11 @@ class OdeformerConfig(PaperConfig):
     max_len: int = param(96, "max decoder tokens incl. both <EOS>; longer targets are resampled", ge=8, stage=TRAIN)
 
     # -- optimisation (Adam, warm-up then cosine with restarts)
-    batch_size: int = param(64, "global batch (summed over ranks) [token budget ~10k tokens ≈ 80 systems]", ge=1,
+    batch_size: int = param(256, "global batch (summed over ranks) [token budget ~10k tokens ≈ 80 systems]", ge=1,
                             stage=TRAIN)
-    max_steps: int = param(7_000, "optimizer updates [paper: several 100k, unverified]", ge=1, stage=TRAIN)
-    lr: float = param(5e-4, "peak learning rate [2e-4]", gt=0, le=1, stage=TRAIN)
-    warmup_steps: int = param(200, "linear warm-up steps from warmup_init_lr [10000]", ge=0, stage=TRAIN)
+    max_steps: int = param(3_500, "optimizer updates [paper: several 100k, unverified]", ge=1, stage=TRAIN)
+    lr: float = param(1e-3, "peak learning rate [2e-4]", gt=0, le=1, stage=TRAIN)
+    warmup_steps: int = param(500, "linear warm-up steps from warmup_init_lr [10000]", ge=0, stage=TRAIN)
     warmup_init_lr: float = param(1e-7, "learning rate at step 0 [1e-7]", ge=0, stage=TRAIN)
     cosine_period: int = param(
         0, "steps of the first cosine period after warm-up [300000]; 0 = one period to max_steps (then a "
@@ -212,7 +210,8 @@ class OdeformerConfig(PaperConfig):
 
 
 PRESETS = {
-    # 1.23M parameters, 448k training samples. On 2 CPU cores: cache ≈14 min, training ≈32 min. Evaluation ≈5 min.
+    # 1.23M parameters, 896k training samples (3500 × 256) drawn from 100,000 generated systems of the quick mix.
+    # On 2 CPU cores: cache ≈60 min, training ≈109 min. Evaluation ≈3 min.
     "quick": OdeformerConfig(),
     # 71.6M parameters (512 wide, 4 + 12 layers; 10k mantissa tokens); for a GPU.
     "paper": OdeformerConfig(

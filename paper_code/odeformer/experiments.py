@@ -106,15 +106,18 @@ def load_method(cfg: OdeformerConfig, checkpoint: str | Path | None = None, **kw
 
 
 def training_stats(cfg: OdeformerConfig) -> dict[str, Any]:
-    """The training run's figures (parameters, steps, batch, samples, distinct systems, samples/s, minutes of cache
-    generation and training summed over every run that led to the checkpoint, device, final loss, generation
-    rate), read from the stats file the training stage writes next to the checkpoint."""
+    """The training run's figures (parameters, steps, batch, samples, distinct systems, samples/s, minutes of
+    training and minutes of cache generation, each summed over the runs that led to the checkpoint, device, final
+    loss, generation rate), read from the stats file the training stage writes next to the checkpoint. A cache
+    built by an earlier run that was stopped before it recorded anything is not counted (0 min)."""
     stats = json.loads(C.stats_path(C.resolve(cfg.checkpoint_path)).read_text())
     steps, batch = stats["steps"], stats["config"]["batch_size"]
-    total_s = stats.get("total_wall_time_s") or stats["wall_time_s"]
+    runs = stats.get("runs") or [{"train_s": stats["wall_time_s"], "generation_s": 0.0}]
     return {"train_n_params": stats["n_params"], "train_steps": steps, "train_batch_size": batch,
             "train_samples": steps * batch, "train_cache_size": stats["config"]["cache_size"],
-            "train_samples_per_s": stats["samples_per_s"], "train_minutes": total_s / 60,
+            "train_samples_per_s": stats["samples_per_s"],
+            "train_minutes": sum(r["train_s"] for r in runs) / 60,
+            "train_generation_minutes": sum(r.get("generation_s") or 0.0 for r in runs) / 60,
             "train_device": stats.get("device_name") or stats["device"],
             "train_final_loss": stats["final_loss_mean_last10"],
             "generation_examples_per_s": stats["generation_examples_per_s"]}

@@ -254,7 +254,8 @@ def fig_own_data(t: np.ndarray, observed: np.ndarray, panels: Sequence[tuple[str
                  equations: dict[str, str]):
     """A system of the reader's own: per panel ``(title, true trajectory, {method: integrated prediction})`` on the
     grid ``t`` (the first panel also shows the noisy ``observed`` points), then each method's equations below.
-    Colour is the state component; solid the truth, dashed / dotted the methods' predictions."""
+    Colour is the state component; solid the truth, dashed / dotted the methods' predictions. A prediction whose
+    integration failed (``None``) is not drawn, and the panel's title says so."""
     from matplotlib.lines import Line2D
 
     use_style()
@@ -272,8 +273,11 @@ def fig_own_data(t: np.ndarray, observed: np.ndarray, panels: Sequence[tuple[str
         for j in range(dim):
             ax.plot(t, truth[:, j], "-", color=c[j], lw=1.3, zorder=2)
             for k, name in enumerate(methods):
-                if name in preds:
+                if preds.get(name) is not None:
                     ax.plot(t, preds[name][:, j], styles[k % len(styles)], color=c[j], lw=1.3, zorder=3)
+        failed = [name for name in methods if name in preds and preds[name] is None]
+        if failed:
+            title += f" ({', '.join(failed)}: integration failed)"
         ax.set_title(title, fontsize=8, loc="left")
         ax.set_xlabel("t")
         ax.set_ylabel("x(t)")

@@ -33,8 +33,9 @@ automatically (CUDA when available); on CUDA deterministic kernels are requested
 
 Measured on this project's 2 shared CPU cores (1.23M parameters): the first quick generator made 37
 systems/s with 2 processes, the quick mix with the compiled right-hand side about 2.7× more per CPU second;
-training runs at 230-270 samples/s (batch 64: the batch assembly is ≈27 ms of a ≈250 ms step). The quick
-preset (30k systems, 7000 steps of 64) is thus ≈12 min of cache and ≈29 min of training on 2 cores.
+training runs at 230-270 samples/s at batch 64 (the batch assembly is ≈27 ms of a ≈250 ms step) and about 195
+samples/s at the quick preset's batch of 256. The quick preset (100k systems of the quick mix, 3500 steps of 256)
+took 59 min of cache (niced, on a loaded machine) and 109 min of training on 2 cores.
 
 Outputs: the Trainer checkpoint at ``--out`` (default ``models/odeformer/model.pt``; resumable, and
 :func:`load_model` rebuilds the model from it) and ``<out stem>_stats.json`` next to it (training settings,

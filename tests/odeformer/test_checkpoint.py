@@ -125,8 +125,8 @@ def test_execution_fields_do_not_make_another_model(trained, tmp_path):
     uses 16 generation processes where the CPU stage uses one per core)."""
     cfg, _ = _copy(trained, tmp_path)
     X.load_method(cfg.replace(gen_workers=16, log_every=7, checkpoint_every=3, cache_dir="elsewhere"))
-    with pytest.raises(C.CheckpointSettingsError, match="canonical_targets: checkpoint False, config True"):
-        X.load_method(cfg.replace(canonical_targets=True))
+    with pytest.raises(C.CheckpointSettingsError, match="canonical_targets: checkpoint True, config False"):
+        X.load_method(cfg.replace(canonical_targets=False))
 
 
 def test_other_architecture_without_stats_reports_the_size_mismatch(trained, tmp_path):

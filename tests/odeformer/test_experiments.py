@@ -68,7 +68,9 @@ def _metrics(main_run, tmp_path) -> dict:
                            "inference_s": [0.2, 4.0, 0.3, 5.0]})
     out.update(X.timing_metrics(timing, "ODEFormer"))
     stats = {"n_params": 1229360, "steps": 7000, "samples_per_s": 250.0, "wall_time_s": 1730.0,
-             "total_wall_time_s": 2400.0, "device": "cuda:0", "device_name": "NVIDIA H200",
+             "runs": [{"from": 0, "to": 3000, "train_s": 1200.0, "generation_s": 600.0},
+                      {"from": 3000, "to": 7000, "train_s": 1800.0, "generation_s": 0.0}],
+             "total_wall_time_s": 3600.0, "device": "cuda:0", "device_name": "NVIDIA H200",
              "final_loss_mean_last10": 1.68, "generation_examples_per_s": 41.0,
              "config": {**PRESETS["quick"].training_settings(), "batch_size": 64}}
     (tmp_path / "model_stats.json").write_text(json.dumps(stats))
@@ -81,7 +83,8 @@ def test_claim_reasons_quote_numbers_only_through_metric_placeholders(main_run, 
     assert metrics["odeformer_odebench_n_recon_clean"] == 3 and metrics["max_dim_evaluated"] == 2
     assert metrics["sindy_chaotic_recovered"] == 1 and metrics["sindy_chaotic_recovered_ids"] == "56"
     assert (metrics["n_chaotic"], metrics["n_regular"], metrics["train_batch_size"]) == (1, 2, 64)
-    assert metrics["train_device"] == "NVIDIA H200" and metrics["train_minutes"] == pytest.approx(40.0)
+    assert metrics["train_device"] == "NVIDIA H200" and metrics["train_minutes"] == pytest.approx(50.0)
+    assert metrics["train_generation_minutes"] == pytest.approx(10.0)  # training and generation apart
     assert metrics["train_samples"] == 7000 * 64
     reasons = [r for c in CLAIMS for r in (c.not_reproduced or {}).values()]
     assert reasons
