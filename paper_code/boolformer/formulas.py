@@ -34,7 +34,8 @@ from paper_code.common.config import Validated, param
 from paper_code.symbolic.expressions import Node, op, var, variable_index
 from paper_code.symbolic.generator import GenerationError, build_tree, sample_shape
 
-__all__ = ["FormulaConfig", "BooleanFormula", "random_formula", "simplify", "truth_table", "all_inputs",
+__all__ = ["FormulaConfig", "BooleanFormula", "random_formula", "simplify", "truth_table", "evaluate_rows",
+           "all_inputs",
            "n_binary_gates", "complexity", "to_algebra", "from_algebra", "push_negations", "ALGEBRA"]
 
 #: The boolean.py algebra every conversion uses.
@@ -101,14 +102,21 @@ def all_inputs(dim: int) -> np.ndarray:
     return _inputs(dim)
 
 
+def evaluate_rows(tree: Node, X: np.ndarray) -> np.ndarray:
+    """(n,) uint8 values of ``tree`` on the 0/1 rows ``X`` (variable ``x_j`` reads column j)."""
+    used = [variable_index(v) for v in tree.variables()]
+    if used and max(used) >= X.shape[1]:
+        raise ValueError(f"the formula uses x_{max(used)} but the rows have {X.shape[1]} columns")
+    values = np.broadcast_to(tree.evaluate(np.asarray(X, dtype=float)), (len(X),))
+    return (values > 0.5).astype(np.uint8)
+
+
 def truth_table(tree: Node, dim: int) -> np.ndarray:
     """(2^D,) uint8 values of ``tree`` on every input (:func:`all_inputs`)."""
     used = [variable_index(v) for v in tree.variables()]
     if used and max(used) >= dim:
         raise ValueError(f"the formula uses x_{max(used)} but dim={dim}")
-    X = all_inputs(dim).astype(float)
-    values = np.broadcast_to(tree.evaluate(X), (len(X),))
-    return (values > 0.5).astype(np.uint8)
+    return evaluate_rows(tree, all_inputs(dim))
 
 
 # ----------------------------------------------------------------------------- measures

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paper_code.boolformer.formulas import BooleanFormula, all_inputs
+from paper_code.boolformer.formulas import BooleanFormula, all_inputs, evaluate_rows  # evaluate_rows: re-exported
 from paper_code.common.config import Validated, param
 from paper_code.symbolic.embedder import Vocabulary
-from paper_code.symbolic.expressions import Node, variable_index
+from paper_code.symbolic.expressions import Node
 
 __all__ = ["INPUT_VOCAB", "noiseless_rows", "NoiseConfig", "NoisyTask", "random_walk", "evaluate_rows",
            "noisy_task", "row_tokens"]
@@ -96,15 +96,6 @@ def random_walk(rng: np.random.Generator, n: int, dim: int, p: float) -> np.ndar
     flips = rng.random((n, dim)) < p
     flips[0] = rng.random(dim) < 0.5  # the start: uniform bits
     return (np.cumsum(flips, axis=0) % 2).astype(np.uint8)
-
-
-def evaluate_rows(tree: Node, X: np.ndarray) -> np.ndarray:
-    """(n,) uint8 values of ``tree`` on the 0/1 rows ``X`` (variable ``x_j`` reads column j)."""
-    used = [variable_index(v) for v in tree.variables()]
-    if used and max(used) >= X.shape[1]:
-        raise ValueError(f"the formula uses x_{max(used)} but the rows have {X.shape[1]} columns")
-    values = np.broadcast_to(tree.evaluate(np.asarray(X, dtype=float)), (len(X),))
-    return (values > 0.5).astype(np.uint8)
 
 
 def noisy_task(formula: BooleanFormula, rng: np.random.Generator, cfg: NoiseConfig = NoiseConfig()) -> NoisyTask:
