@@ -15,18 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from paper_code.boolformer.formulas import complexity
 from paper_code.boolformer.inputs import evaluate_rows, row_tokens
-from paper_code.symbolic.candidates import Candidate, CandidateProblem, DecodingSettings, search_candidates
+from paper_code.symbolic.candidates import (
+    Candidate,
+    CandidateProblem,
+    DecodingSettings,
+    decode_sequences,
+    search_candidates,
+)
 from paper_code.symbolic.embedder import Vocabulary
 from paper_code.symbolic.encoding import PrefixParseError, decode
 from paper_code.symbolic.expressions import Node, is_variable, variable_index
 
-__all__ = ["parse_formula", "is_boolean_formula", "fit_accuracy", "boolean_problem", "BoolformerMethod"]
+__all__ = ["parse_formula", "is_boolean_formula", "fit_accuracy", "boolean_problem", "decoding_settings",
+           "BoolformerMethod"]
 
 _GATES = ("and", "or", "not")
 
@@ -69,6 +77,14 @@ def boolean_problem(X: np.ndarray, y: np.ndarray, vocab: Vocabulary | None = Non
                             valid=lambda t: is_boolean_formula(t, X.shape[1]), tiebreak=complexity)
 
 
+def decoding_settings(cfg: Any, **changes: Any) -> DecodingSettings:
+    """The decoding settings of a :class:`~paper_code.boolformer.config.BoolformerConfig` (``n_candidates``,
+    ``temperature``, ``beam_size``, ``seed``); ``changes`` replace fields of :class:`DecodingSettings`."""
+    base = DecodingSettings(n_candidates=cfg.n_candidates, temperature=cfg.temperature, beam_size=cfg.beam_size,
+                            seed=cfg.seed)
+    return base.replace(changes) if changes else base
+
+
 @dataclass
 class BoolformerMethod:
     """A trained model and its decoding settings: ``candidates(X, y)`` ranks formulas for one output column;
@@ -80,11 +96,7 @@ class BoolformerMethod:
     settings: DecodingSettings = DecodingSettings()
 
     def candidates(self, X: np.ndarray, y: np.ndarray) -> list[Candidate[Node]]:
-        X, y = np.asarray(X, dtype=np.uint8), np.asarray(y, dtype=np.uint8).ravel()
-        if X.ndim != 2 or len(y) != len(X) or not len(X):
-            raise ValueError(f"X must be (n, D) with n >= 1 rows and y (n,), got {X.shape} and {y.shape}")
-        if X.shape[1] > self.n_inputs:
-            raise ValueError(f"{X.shape[1]} input columns exceed the model's {self.n_inputs}")
+        X, y = self._check(X, y)
         if y.min() == y.max():  # a constant output needs no model (v1 code)
             const = Node(int(y[0]))
             return [Candidate(const, 0, 1.0)]
@@ -92,6 +104,41 @@ class BoolformerMethod:
         self.model.eval()
         return search_candidates(self.model, ids, None, self.settings,
                                  boolean_problem(X, y, self.out_vocab, self.n_inputs))
+
+    def candidates_many(self, problems: Sequence[tuple[np.ndarray, np.ndarray]], chunk: int = 32
+                        ) -> list[list[Candidate[Node]]]:
+        """:meth:`candidates` for many single-output problems ``(X, y)``, decoded ``chunk`` at a time in one
+        padded batch (padded rows are masked out of attention, so each problem reads only its own rows)."""
+        out: list[list[Candidate[Node]] | None] = [None] * len(problems)
+        todo = []
+        for i, (X, y) in enumerate(problems):
+            X, y = self._check(X, y)
+            if y.min() == y.max():
+                out[i] = [Candidate(Node(int(y[0])), 0, 1.0)]
+            else:
+                todo.append((i, X, y))
+        self.model.eval()
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            n_max = max(len(y) for _, _, y in part)
+            ids = np.zeros((len(part), n_max, self.n_inputs + 1), dtype=np.int64)
+            mask = np.ones((len(part), n_max), dtype=bool)
+            for b, (_, X, y) in enumerate(part):
+                ids[b, : len(y)] = row_tokens(X, y, self.n_inputs)
+                mask[b, : len(y)] = False
+            seqs = decode_sequences(self.model, torch.from_numpy(ids), torch.from_numpy(mask), self.settings)
+            for (i, X, y), decoded in zip(part, seqs):
+                problem = boolean_problem(X, y, self.out_vocab, self.n_inputs)
+                out[i] = problem.rank([parse_formula(d, self.out_vocab, self.n_inputs) for d in decoded])
+        return out  # type: ignore[return-value]
+
+    def _check(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        X, y = np.asarray(X, dtype=np.uint8), np.asarray(y, dtype=np.uint8).ravel()
+        if X.ndim != 2 or len(y) != len(X) or not len(X):
+            raise ValueError(f"X must be (n, D) with n >= 1 rows and y (n,), got {X.shape} and {y.shape}")
+        if X.shape[1] > self.n_inputs:
+            raise ValueError(f"{X.shape[1]} input columns exceed the model's {self.n_inputs}")
+        return X, y
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> list[Node]:
         """The best formula per output column of ``Y`` ((n,) or (n, K)); raises when no candidate parses."""

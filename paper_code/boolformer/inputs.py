@@ -52,12 +52,15 @@ class NoiseConfig(Validated):
 
     min_points: int = param(30, "fewest observed rows N [30]", ge=1)
     max_points: int = param(300, "most observed rows N [300; v1 601]", ge=1)
+    min_inactive: int = param(0, "fewest inactive input variables added to the active ones [0]", ge=0)
     max_inactive: int = param(120, "most inactive input variables added to the active ones [120]", ge=0)
     max_inputs: int = param(130, "input columns of the encoder (active + inactive, padded) [v1 130]", ge=1)
     min_walk: float = param(0.05, "smallest per-step bit-flip probability of the input random walk [0.05]",
                             ge=0, le=1)
     max_walk: float = param(0.25, "largest per-step bit-flip probability of the input random walk [0.25]",
                             ge=0, le=1)
+    min_flip: float = param(0.0, "smallest probability of flipping each input and output bit of the fit rows [0]",
+                            ge=0, le=0.5)
     max_flip: float = param(0.1, "largest probability of flipping each input and output bit of the fit rows [0.1]",
                             ge=0, le=0.5)
 
@@ -66,6 +69,10 @@ class NoiseConfig(Validated):
             self.fail("min_points", f"must be <= max_points={self.max_points}")
         if self.min_walk > self.max_walk:
             self.fail("min_walk", f"must be <= max_walk={self.max_walk}")
+        if self.min_flip > self.max_flip:
+            self.fail("min_flip", f"must be <= max_flip={self.max_flip}")
+        if self.min_inactive > self.max_inactive:
+            self.fail("min_inactive", f"must be <= max_inactive={self.max_inactive}")
 
 
 @dataclass(frozen=True)
@@ -101,16 +108,17 @@ def random_walk(rng: np.random.Generator, n: int, dim: int, p: float) -> np.ndar
 def noisy_task(formula: BooleanFormula, rng: np.random.Generator, cfg: NoiseConfig = NoiseConfig()) -> NoisyTask:
     """One draw of the noisy observation process (module doc) for ``formula``."""
     n_active = len(formula.active)
-    n_inactive = int(rng.integers(0, min(cfg.max_inactive, cfg.max_inputs - n_active) + 1))
+    if n_active + cfg.min_inactive > cfg.max_inputs:
+        raise ValueError(f"{n_active} active and at least {cfg.min_inactive} inactive variables do not fit in "
+                         f"max_inputs={cfg.max_inputs} columns")
+    n_inactive = int(rng.integers(cfg.min_inactive, min(cfg.max_inactive, cfg.max_inputs - n_active) + 1))
     width = n_active + n_inactive
-    if width > cfg.max_inputs or n_active > cfg.max_inputs:
-        raise ValueError(f"{n_active} active variables do not fit in max_inputs={cfg.max_inputs} columns")
     placed = rng.permutation(width)[:n_active]
     columns = {j: int(c) for j, c in zip(formula.active, placed)}
     tree = formula.tree.relabel({f"x_{j}": f"x_{c}" for j, c in columns.items()})
     n = int(rng.integers(cfg.min_points, cfg.max_points + 1))
     p_walk = float(rng.uniform(cfg.min_walk, cfg.max_walk))
-    p_flip = float(rng.uniform(0.0, cfg.max_flip))
+    p_flip = float(rng.uniform(cfg.min_flip, cfg.max_flip))
     X = random_walk(rng, 2 * n, width, p_walk)
     y = evaluate_rows(tree, X)
     X_fit, y_fit = X[:n].copy(), y[:n].copy()

@@ -40,6 +40,9 @@ __all__ = [
     "ConfigError",
     "Validated",
     "PaperConfig",
+    "StagedConfig",
+    "TRAIN",
+    "EVALUATE",
     "param",
     "REQUIRED",
     "resolve_config",
@@ -314,6 +317,56 @@ class PaperConfig(Validated):
     @classmethod
     def config_name(cls) -> str:
         return cls.PAPER
+
+
+#: The pipeline stages a field of a :class:`StagedConfig` can belong to: training a model, evaluating it.
+TRAIN, EVALUATE = "train", "evaluate"
+
+
+@dataclasses.dataclass(frozen=True)
+class StagedConfig(PaperConfig):
+    """A paper config whose fields are tagged with the pipeline stage that reads them: ``param(..., stage="train")``
+    or ``stage="evaluate"``. A paper that trains several models tags a training field that only one of them reads
+    with ``model="<name>"`` as well (untagged training fields are read by every model).
+
+    A DVC training stage sees only :meth:`training_settings` (written to a JSON file by a small upstream stage), so
+    changing a decoding or evaluation setting never retrains.
+    """
+
+    @classmethod
+    def stage_fields(cls, stage: str, model: str | None = None) -> tuple[str, ...]:
+        """Names of the fields read by ``stage`` (for ``model``: the untagged ones and that model's), in order."""
+        if stage not in (TRAIN, EVALUATE):
+            raise ValueError(f"unknown stage {stage!r}; valid: {TRAIN}, {EVALUATE}")
+        models = cls.models()
+        if model is not None and model not in models:
+            raise ValueError(f"unknown model {model!r}; valid: {', '.join(models) or '(none: untagged fields only)'}")
+        return tuple(f.name for f in dataclasses.fields(cls)
+                     if f.metadata.get("stage") == stage and f.metadata.get("model") in (None, model))
+
+    @classmethod
+    def models(cls) -> tuple[str, ...]:
+        """The model names that tag fields (empty: the paper trains one model)."""
+        names = (f.metadata.get("model") for f in dataclasses.fields(cls))
+        return tuple(dict.fromkeys(n for n in names if n is not None))
+
+    def training_settings(self, model: str | None = None) -> dict[str, Any]:
+        """The training fields (of ``model``) and their values, tuples as lists, sorted by name."""
+        plain = self.to_dict()
+        return {name: plain[name] for name in sorted(self.stage_fields(TRAIN, model))}
+
+    @classmethod
+    def from_training_settings(cls, settings: Mapping[str, Any], source: str = "training settings",
+                               model: str | None = None) -> StagedConfig:
+        """A config holding ``settings`` (exactly the training fields of ``model``); the other fields keep their
+        defaults, which that training never reads."""
+        expected = set(cls.stage_fields(TRAIN, model))
+        missing, extra = sorted(expected - set(settings)), sorted(set(settings) - expected)
+        if missing or extra:
+            what = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                               f"not training fields: {', '.join(extra)}" if extra else "") if part)
+            raise ConfigError(f"{source}: {what}")
+        return cls().replace(dict(settings))
 
 
 def presets_for(paper: str) -> Mapping[str, PaperConfig]:

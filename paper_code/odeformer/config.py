@@ -20,10 +20,9 @@ DVC stage ``train_odeformer`` sees only :meth:`OdeformerConfig.training_settings
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from paper_code.common.config import ConfigError, PaperConfig, param
+from paper_code.common.config import EVALUATE, TRAIN, StagedConfig, param
 
 __all__ = ["OdeformerConfig", "PRESETS", "STAGES", "EXECUTION_FIELDS", "SINDY_GRID_NAMES", "ODEBENCH_MAX_DIM"]
 
@@ -32,8 +31,7 @@ __all__ = ["OdeformerConfig", "PRESETS", "STAGES", "EXECUTION_FIELDS", "SINDY_GR
 EXECUTION_FIELDS = ("gen_workers", "cache_dir", "log_every", "checkpoint_every")
 
 #: The two pipeline stages a field can belong to.
-STAGES = ("train", "evaluate")
-TRAIN, EVALUATE = STAGES
+STAGES = (TRAIN, EVALUATE)
 
 #: Named SINDy hyper-parameter grids (mapped to grids in :data:`paper_code.odeformer.experiments.SINDY_GRIDS`):
 #: "quick" = 16 settings selected by derivative R² on a held-out 30 % tail (the paper's protocol, small grid),
@@ -50,7 +48,7 @@ def _increasing(values: Sequence[float]) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class OdeformerConfig(PaperConfig):
+class OdeformerConfig(StagedConfig):
     PAPER = "odeformer"
 
     seed: int = param(0, "master seed: training cache, initial weights, batches, and the decoding samples", ge=0,
@@ -181,32 +179,6 @@ class OdeformerConfig(PaperConfig):
         if evaluated > self.max_dim:
             self.fail("eval_max_dim", f"evaluates systems up to D={evaluated} but the model reads D <= "
                       f"max_dim={self.max_dim}; set eval_max_dim to 1..{self.max_dim}")
-
-    # ------------------------------------------------------------------ stages
-    @classmethod
-    def stage_fields(cls, stage: str) -> tuple[str, ...]:
-        """Names of the fields read by ``stage`` ("train" or "evaluate"), in declaration order."""
-        if stage not in STAGES:
-            raise ValueError(f"unknown stage {stage!r}; valid: {', '.join(STAGES)}")
-        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("stage") == stage)
-
-    def training_settings(self) -> dict[str, Any]:
-        """The training fields and their values (tuples as lists), sorted by name: all the training stage reads."""
-        plain = self.to_dict()
-        return {name: plain[name] for name in sorted(self.stage_fields(TRAIN))}
-
-    @classmethod
-    def from_training_settings(cls, settings: Mapping[str, Any], source: str = "training settings"
-                               ) -> OdeformerConfig:
-        """A config holding ``settings`` (exactly the training fields); evaluation fields keep their defaults,
-        which training never reads."""
-        expected = set(cls.stage_fields(TRAIN))
-        missing, extra = sorted(expected - set(settings)), sorted(set(settings) - expected)
-        if missing or extra:
-            what = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
-                                               f"not training fields: {', '.join(extra)}" if extra else "") if part)
-            raise ConfigError(f"{source}: {what}")
-        return cls().replace(dict(settings))  # type: ignore[return-value]
 
 
 PRESETS = {

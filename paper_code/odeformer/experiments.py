@@ -76,23 +76,8 @@ def load_method(cfg: OdeformerConfig, checkpoint: str | Path | None = None, **kw
 
     path = C.resolve(checkpoint or cfg.checkpoint_path)
     where = C.display(path)
-    if not path.exists():
-        raise CheckpointMissingError(
-            f"no ODEFormer checkpoint at {where}: restore the trained model with `{C.PULL}` (offline, from the "
-            f"in-repo store dvc-store/), or train it with `{C.RETRAIN}` (about 45 min on 2 cores at quick scale)")
-    ckpt = C.read_checkpoint(path)
-    if not C.is_complete(ckpt):
-        raise CheckpointSettingsError(
-            f"{where} is an unfinished training run (step {ckpt.get('step')} of {ckpt['config']['max_steps']}): "
-            f"finish it with `{C.RETRAIN}` (it resumes) or restore the committed checkpoint with `{C.FORCE_PULL}`")
-    stats = C.read_stats(path)
-    C.verify_integrity(path, stats)
-    retrain = (f"your params select a different model than the committed checkpoint: retrain with `{C.RETRAIN}` "
-               "(about 45 min on 2 cores at quick scale) or restore the committed params")
-    diffs = C.settings_differences(cfg, (stats or {}).get("config") or {})
-    if diffs:
-        shown = "; ".join(diffs[:6]) + (f"; and {len(diffs) - 6} more" if len(diffs) > 6 else "")
-        raise CheckpointSettingsError(f"{where} was trained with other settings ({shown}); {retrain}")
+    C.MODEL_STAGE.check(path, cfg.training_settings())
+    retrain = C.MODEL_STAGE.other_model_hint()
     try:
         model, vocabs = load_model(path, cfg)
     except RuntimeError as err:  # load_state_dict: the weights of another architecture

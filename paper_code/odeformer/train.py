@@ -45,14 +45,10 @@ generation throughput, the checkpoint's md5). An unfinished run leaves ``<out st
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import math
 import os
 import pickle
-import sys
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,23 +56,30 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from paper_code.common import distributed as D
-from paper_code.common.config import ConfigError, config_from_params, load_params_section, resolve_config
+from paper_code.common import training_runs as R
 from paper_code.common.devices import choose_device
 from paper_code.common.parallel import available_cpus, fork_pool
-from paper_code.common.paths import REPO_ROOT, params_path
-from paper_code.common.training import CheckpointMismatchError, TrainConfig, Trainer, warmup_cosine
+from paper_code.common.paths import REPO_ROOT
+from paper_code.common.training import CheckpointMismatchError, warmup_cosine
+from paper_code.common.training_runs import (
+    EXIT_UNFINISHED,
+    DeadlineBatches,
+    PrefetchedBatches,
+    TimeBudgetExhausted,
+    request_determinism,
+    run_training,
+)
 from paper_code.odeformer import checkpoint as C
-from paper_code.odeformer.checkpoint import stats_path
+from paper_code.odeformer.checkpoint import runs_path, stats_path
 from paper_code.odeformer.config import OdeformerConfig
 from paper_code.odeformer.generator import ODEGeneratorConfig, preset, sample_example
 from paper_code.odeformer.integrate import corrupt
 from paper_code.symbolic.embedder import Vocabulary, input_vocabulary, output_vocabulary, tokenize_points
 from paper_code.symbolic.encoding import encode_system
-from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer
+from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer, sequence_loss
 from paper_code.symbolic.numbers import FloatTokenizer
 
 __all__ = ["Vocabs", "make_vocabs", "generator_config", "build_model", "lr_factor", "Cached", "generate_chunk",
@@ -87,9 +90,6 @@ __all__ = ["Vocabs", "make_vocabs", "generator_config", "build_model", "lr_facto
            "write_training_config", "read_training_config", "existing_output_action", "main", "CheckpointMismatchError"]
 
 log = logging.getLogger(__name__)
-
-#: Exit status of a run stopped by ``--time-budget`` before ``max_steps`` (its checkpoint resumes it).
-EXIT_UNFINISHED = 75
 
 
 # --------------------------------------------------------------------------- vocabularies and model
@@ -326,148 +326,18 @@ class OdeBatches:
                 "max_len": c.max_len}
 
 
-def loss_fn(model: nn.Module, batch: tuple[Tensor, Tensor, Tensor]) -> Tensor:
-    """Token-mean cross-entropy of ``seq[:, 1:]`` given ``seq[:, :-1]`` (padding ignored). ``model`` may be
-    the DDP wrapper, so the forward goes through ``model(...)``. Under DDP each rank averages over its own
-    tokens, so the global loss is a mean of per-rank token means (≈ the global token mean)."""
-    ids, mask, seq = batch
-    logits = model(ids, mask, seq[:, :-1])  # (B, T-1, V)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), seq[:, 1:].reshape(-1), ignore_index=0)
+#: Token-mean cross-entropy of the target given its prefix (:func:`~paper_code.symbolic.model.sequence_loss`).
+loss_fn = sequence_loss
 
 
 # --------------------------------------------------------------------------- training
 
 
-class _Throughput:
-    """eval_fn that only measures samples/s between calls (the loss itself is logged by the Trainer)."""
-
-    def __init__(self, batch_size: int):
-        self.batch_size, self.last = batch_size, None
-
-    def __call__(self, model: nn.Module, step: int) -> dict[str, float]:
-        now = time.perf_counter()
-        out = {}
-        if self.last is not None and step > self.last[0]:
-            rate = (step - self.last[0]) * self.batch_size / (now - self.last[1])
-            out["samples_per_s"] = rate
-            if D.is_main_process():
-                log.info("step %d: %.1f samples/s", step, rate)
-        self.last = (step, now)
-        return out
-
-
-# --------------------------------------------------------------------------- batch assembly in other processes
-
-
-_SOURCE: OdeBatches | None = None  # the batch source a prefetch worker inherits through fork
-
-
-def _assemble(job: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
-    assert _SOURCE is not None
-    return tuple(t.numpy() for t in _SOURCE.get(*job))
-
-
-class PrefetchedBatches:
-    """The batches of ``source``, assembled ahead of the trainer by ``workers`` forked processes.
-
-    ``get(step)`` returns exactly ``source.get(step)`` (a pure function of the step), so training is the same
-    with or without prefetching; only the wall time changes. Up to ``depth`` consecutive steps are in flight; a
-    request out of sequence (a resume) drops them and starts again from that step. Create it before CUDA or any
-    torch thread pool is initialised (the workers are forked), and :meth:`close` it after training.
-    """
-
-    def __init__(self, source: OdeBatches, workers: int, depth: int = 0) -> None:
-        global _SOURCE
-        if workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
-        self.source, self.workers, self.depth = source, workers, depth or 4 * workers
-        _SOURCE = source
-        self._pool = fork_pool(workers)
-        self._pending: deque[tuple[tuple[int, int, int], Any]] = deque()
-        self._next: tuple[int, int, int] | None = None
-
-    def _submit(self, job: tuple[int, int, int]) -> None:
-        self._pending.append((job, self._pool.apply_async(_assemble, (job,))))
-
-    def get(self, step: int, rank: int = 0, world_size: int = 1) -> tuple[Tensor, Tensor, Tensor]:
-        if self._pool is None:
-            return self.source.get(step, rank, world_size)
-        job = (step, rank, world_size)
-        if not self._pending or self._pending[0][0] != job:
-            self._pending.clear()  # out of sequence: what is in flight is for other steps
-            self._next = job
-        while len(self._pending) < self.depth:
-            assert self._next is not None
-            self._submit(self._next)
-            self._next = (self._next[0] + 1, rank, world_size)
-        _, result = self._pending.popleft()
-        return tuple(torch.from_numpy(a) for a in result.get())  # type: ignore[return-value]
-
-    def fingerprint(self) -> dict[str, Any]:
-        return self.source.fingerprint()  # prefetching does not change the batches
-
-    def close(self) -> None:
-        self._pending.clear()
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
-class TimeBudgetExhausted(RuntimeError):
-    """Training stopped at a checkpoint because the next segment would overrun the wall-clock budget."""
-
-    def __init__(self, step: int, budget_s: float):
-        saved = " (checkpointed)" if step else " (nothing trained yet; the cache is kept)"
-        super().__init__(f"stopped at step {step}{saved} to stay within the {budget_s:.0f} s budget")
-        self.step, self.budget_s = step, budget_s
-
-
-class DeadlineBatches:
-    """Wraps a batch source; at a checkpoint step it raises :class:`TimeBudgetExhausted` when the next
-    ``every`` steps, at the pace of the last ones, would end after ``budget_s`` seconds from ``start`` (a
-    ``time.perf_counter()`` value; default: construction).
-
-    The Trainer saves its checkpoint after step ``s - 1`` whenever ``every`` divides ``s``, before asking for the
-    batch of step ``s``, so the stop loses no work and the run resumes exactly from there.
-    """
-
-    def __init__(self, source: Any, budget_s: float, every: int, start: float | None = None) -> None:
-        if every < 1:
-            raise ValueError("a time budget needs checkpoints: set checkpoint_every >= 1")
-        self.source, self.budget_s, self.every = source, budget_s, every
-        self._t0 = time.perf_counter() if start is None else start
-        self._last: tuple[int, float] | None = None
-
-    def get(self, step: int, rank: int = 0, world_size: int = 1) -> Any:
-        if step % self.every == 0:
-            now = time.perf_counter()
-            if now - self._t0 > self.budget_s:  # e.g. the cache generation took it all
-                raise TimeBudgetExhausted(step, self.budget_s)
-            if self._last is not None and step > self._last[0]:
-                per_step = (now - self._last[1]) / (step - self._last[0])
-                if now - self._t0 + per_step * self.every > self.budget_s:
-                    raise TimeBudgetExhausted(step, self.budget_s)
-            self._last = (step, now)
-        return self.source.get(step, rank, world_size)
-
-    def fingerprint(self) -> dict[str, Any]:
-        return self.source.fingerprint()
-
-
-def request_determinism(device: torch.device) -> None:
-    """Ask torch for deterministic kernels (CUDA: cuBLAS workspace, ``use_deterministic_algorithms`` in warn-only
-    mode, so an op without a deterministic kernel is named in a warning instead of stopping the run). On CPU the
-    run is already a pure function of the seed."""
-    if device.type == "cuda":
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.backends.cudnn.benchmark = False
-
-
 def train(cfg: OdeformerConfig, checkpoint_path: str | Path | None = None, progress: bool = True,
           systems: list[Cached] | None = None, loader_workers: int = 0,
           time_budget_s: float | None = None) -> dict[str, Any]:
-    """Train (or resume) to ``cfg.max_steps``; returns the stats written next to the checkpoint.
+    """Train (or resume) to ``cfg.max_steps``; returns the stats written next to the checkpoint
+    (:func:`paper_code.common.training_runs.run_training`).
 
     ``checkpoint_path`` overrides ``cfg.checkpoint_path`` (relative paths are taken from the repository
     root). ``systems`` skips the cache build (tests). ``loader_workers > 0`` assembles batches in that many forked
@@ -488,107 +358,18 @@ def train(cfg: OdeformerConfig, checkpoint_path: str | Path | None = None, progr
     generation_s = time.perf_counter() - t_gen
     batches: Any = OdeBatches(cfg, systems, vocabs)
     prefetch = PrefetchedBatches(batches, loader_workers) if loader_workers > 0 else None
-    if prefetch is not None:
-        batches = prefetch
-    if time_budget_s is not None:
-        batches = DeadlineBatches(batches, time_budget_s, cfg.checkpoint_every, start=t_start)
     try:
         request_determinism(choose_device("auto"))  # before the first CUDA kernel
         model = build_model(cfg, vocabs)
-        n_params = sum(p.numel() for p in model.parameters())
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.adam_beta2))
-        tcfg = TrainConfig(max_steps=cfg.max_steps, log_every=cfg.log_every, checkpoint_path=path,
-                           checkpoint_every=cfg.checkpoint_every, grad_clip=cfg.grad_clip, progress=progress,
-                           desc="odeformer")
-        trainer = Trainer(model, opt, loss_fn, batches, tcfg, lr_lambda=lambda t: lr_factor(t, cfg),
-                          eval_fn=_Throughput(cfg.batch_size), eval_every=cfg.log_every)
-        log.info("odeformer: %.2fM parameters, %d steps of %d samples, world size %d, device %s, %d loader "
-                 "process(es)", n_params / 1e6, cfg.max_steps, cfg.batch_size, world, _device_name(trainer.device),
-                 loader_workers)
-        t_fit = time.perf_counter()
-        try:
-            hist = trainer.fit()
-        except TimeBudgetExhausted as stop:
-            if D.is_main_process():
-                _record_run(path, trainer.history.resumed_from, stop.step, time.perf_counter() - t_fit, generation_s,
-                            trainer.device)
-            raise
+        return run_training(cfg=cfg, settings=cfg.training_settings(), model=model, optimizer=opt, loss_fn=loss_fn,
+                            batches=prefetch or batches, path=path, lr_lambda=lambda t: lr_factor(t, cfg),
+                            desc="odeformer", progress=progress, time_budget_s=time_budget_s, t_start=t_start,
+                            generation_s=generation_s,
+                            extra_stats={"generation_examples_per_s": gen_rate, "loader_workers": loader_workers})
     finally:
         if prefetch is not None:
             prefetch.close()
-    runs = _record_run(path, hist.resumed_from, cfg.max_steps, hist.wall_time_s, generation_s, trainer.device,
-                       write=False)
-    trained = cfg.max_steps - hist.resumed_from
-    losses = [r["loss"] for r in hist.records if "loss" in r]
-    stats = {
-        "steps": cfg.max_steps,
-        "steps_this_run": trained,
-        "resumed_from": hist.resumed_from,
-        "samples_per_s": trained * cfg.batch_size / hist.wall_time_s if trained else float("nan"),
-        "wall_time_s": hist.wall_time_s,
-        "final_loss": losses[-1] if losses else float("nan"),
-        "first_loss": losses[0] if losses else float("nan"),
-        "final_loss_mean_last10": float(np.mean(losses[-10:])) if losses else float("nan"),
-        "generation_examples_per_s": gen_rate,
-        "runs": runs,
-        "total_wall_time_s": sum(r["train_s"] + r["generation_s"] for r in runs),
-        "n_params": n_params,
-        "world_size": world,
-        "device": str(trainer.device),
-        "device_name": _device_name(trainer.device),
-        "loader_workers": loader_workers,
-        "torch": torch.__version__,
-        "checkpoint": C.display(path),
-        "argv": sys.argv[1:],
-        "config": cfg.training_settings(),
-    }
-    if D.is_main_process():
-        stats["checkpoint_md5"] = C.file_md5(path)  # lets the evaluation tell a corrupt file from this run's
-        stats_path(path).write_text(json.dumps(_finite(stats), indent=2) + "\n")
-        runs_path(path).unlink(missing_ok=True)  # now part of the stats
-    return stats
-
-
-def runs_path(checkpoint: Path) -> Path:
-    """``<stem>_runs.json`` beside an unfinished checkpoint: the earlier runs that led to it."""
-    return checkpoint.with_name(checkpoint.stem + "_runs.json")
-
-
-def _record_run(path: Path, start: int, end: int, train_s: float, generation_s: float, device: torch.device,
-                write: bool = True) -> list[dict[str, Any]]:
-    """The runs that trained the checkpoint at ``path`` so far: those recorded beside it (when they end where this
-    one started) plus this one (steps ``start``..``end``); written beside the checkpoint when ``write``."""
-    earlier: list[dict[str, Any]] = []
-    if start > 0 and runs_path(path).exists():
-        try:
-            earlier = json.loads(runs_path(path).read_text())
-        except ValueError:
-            earlier = []
-        if not earlier or earlier[-1].get("to") != start:
-            log.warning("%s does not end at step %d, where this run resumed: earlier run times are not counted",
-                        C.display(runs_path(path)), start)
-            earlier = []
-    runs = [*earlier, {"from": start, "to": end, "train_s": round(train_s, 1), "generation_s": round(generation_s, 1),
-                       "device": _device_name(device)}]
-    if write:
-        runs_path(path).write_text(json.dumps(runs, indent=2) + "\n")
-    return runs
-
-
-def _device_name(device: torch.device) -> str:
-    """``"cpu"`` or the GPU's name (e.g. ``"NVIDIA H200"``)."""
-    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-
-
-def _finite(obj: Any) -> Any:
-    """JSON has no NaN: write null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def load_model(path: str | Path, cfg: OdeformerConfig) -> tuple[Seq2SeqTransformer, Vocabs]:
@@ -608,62 +389,48 @@ def load_model(path: str | Path, cfg: OdeformerConfig) -> tuple[Seq2SeqTransform
 def write_training_config(cfg: OdeformerConfig, path: str | Path) -> Path:
     """Write ``cfg``'s training fields as sorted JSON (byte-identical for configs that differ only in decoding or
     evaluation fields); returns the absolute path."""
-    path = C.resolve(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cfg.training_settings(), indent=2, sort_keys=True) + "\n")
-    return path
+    return R.write_training_config(cfg, path)
 
 
 def read_training_config(path: str | Path) -> OdeformerConfig:
     """The config whose training fields are those of the JSON file :func:`write_training_config` wrote."""
-    path = C.resolve(path)
-    fix = f"write it with `python -m paper_code.odeformer.train --write-config {C.display(path)}`"
-    if not path.exists():
-        raise ConfigError(f"{C.display(path)}: training settings file not found; {fix}")
-    try:
-        settings = json.loads(path.read_text())
-    except ValueError as err:
-        raise ConfigError(f"{C.display(path)}: not valid JSON ({err}); {fix}") from err
-    if not isinstance(settings, dict):
-        raise ConfigError(f"{C.display(path)}: expected a JSON object of training settings; {fix}")
-    return OdeformerConfig.from_training_settings(settings, source=C.display(path))
+    return COMMAND.read_config(path)  # type: ignore[return-value]
 
 
 def existing_output_action(path: Path, cfg: OdeformerConfig) -> str:
-    """What training does with a checkpoint already at ``path`` (DVC keeps it between runs: ``persist``).
-
-    Returns ``"train"`` (none there, or an unfinished run: the Trainer resumes it, or refuses one of other
-    settings), ``"replace"`` (the checkpoint ``dvc.lock`` records: DVC reruns the stage because its inputs changed
-    or it was forced; the old file stays restorable from the DVC cache and store) or ``"keep"`` (a finished run of
-    exactly these settings, vouched for by its stats file's md5: nothing to train).
-
-    Raises:
-        CheckpointCorruptError: unreadable, or not the file its run recorded: restore it, never retrain silently.
-        CheckpointSettingsError: someone's finished run of other settings, which training would overwrite.
-    """
-    if not path.exists():
-        return "train"
-    ckpt = C.read_checkpoint(path)
-    if not C.is_complete(ckpt):
-        return "train"
-    if C.file_md5(path) == C.locked_md5(path):
-        return "replace"
-    stats = C.read_stats(path)
-    C.verify_integrity(path, stats)
-    where = C.display(path)
-    if stats is None or not stats.get("checkpoint_md5"):
-        raise C.CheckpointSettingsError(
-            f"{where} holds a finished training run that neither dvc.lock nor its stats file records; training "
-            "would overwrite it: move or delete it first")
-    diffs = C.settings_differences(cfg, stats.get("config") or {})
-    if diffs:
-        raise C.CheckpointSettingsError(
-            f"{where} holds a finished training run of other settings ({'; '.join(diffs)}) that is not the committed "
-            "checkpoint; training would overwrite it: move or delete it first")
-    return "keep"
+    """What training does with a checkpoint already at ``path``: ``"train"``, ``"replace"`` or ``"keep"``
+    (:meth:`paper_code.common.checkpoints.ModelStage.existing_output_action`)."""
+    return C.MODEL_STAGE.existing_output_action(path, cfg.training_settings())
 
 
 # --------------------------------------------------------------------------- CLI
+
+
+def _add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--gen-workers", type=int, default=None, metavar="N",
+                    help="override gen_workers (cache generation processes; the cache does not depend on it)")
+    ap.add_argument("--loader-workers", type=int, default=0, metavar="N",
+                    help="assemble batches in N forked processes ahead of the trainer (same batches; for a GPU)")
+
+
+def _check_arguments(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.loader_workers < 0:
+        ap.error(f"--loader-workers must be >= 0, got {args.loader_workers}")
+
+
+def _apply_arguments(cfg: OdeformerConfig, args: argparse.Namespace) -> OdeformerConfig:
+    return cfg.replace({"gen_workers": args.gen_workers}) if args.gen_workers is not None else cfg
+
+
+def _train_command(cfg: OdeformerConfig, model: str | None, progress: bool, time_budget_s: float | None,
+                   args: argparse.Namespace) -> dict[str, Any]:
+    return train(cfg, progress=progress, loader_workers=args.loader_workers, time_budget_s=time_budget_s)
+
+
+COMMAND = R.TrainingCommand(
+    paper="odeformer", module="paper_code.odeformer.train", train=_train_command, stages={None: C.MODEL_STAGE},
+    add_arguments=_add_arguments, apply_arguments=_apply_arguments, extra_checks=_check_arguments,
+    description=__doc__.splitlines()[0])
 
 
 def resolve_cli_config(scale: str | None, max_steps: int | None, out: str | None,
@@ -671,111 +438,11 @@ def resolve_cli_config(scale: str | None, max_steps: int | None, out: str | None
     """The training settings of ``config_file`` (a :func:`write_training_config` JSON) when given, else
     params.yaml's ``odeformer`` section (if present) or the quick preset; ``--scale`` replaces the preset but keeps
     the section's overrides; ``--max-steps`` / ``--out`` override last."""
-    if config_file is not None:
-        if scale is not None:
-            raise ConfigError("--scale and --config exclude each other: the config file holds every training setting")
-        cfg = read_training_config(config_file)
-    else:
-        cfg = _params_config(scale)
-    extra: dict[str, Any] = {}
-    if max_steps is not None:
-        extra["max_steps"] = max_steps
-    if out is not None:
-        extra["checkpoint_path"] = out
-    return cfg.replace(extra) if extra else cfg
-
-
-def _params_config(scale: str | None) -> OdeformerConfig:
-    overrides: dict[str, Any] = {}
-    preset = "quick"
-    pfile = params_path()
-    has_section = False
-    if pfile.exists():
-        try:
-            preset, overrides = load_params_section("odeformer", pfile)
-            has_section = True
-        except ConfigError as err:
-            if "no section" not in str(err):
-                raise
-    if scale is None and has_section:
-        return config_from_params("odeformer", pfile)  # type: ignore[return-value]
-    return resolve_config("odeformer", scale or preset, overrides)  # type: ignore[return-value]
+    return COMMAND.resolve(scale, max_steps, out, config_file)  # type: ignore[return-value]
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", choices=("quick", "paper"), default=None,
-                    help="preset (default: params.yaml, else quick)")
-    ap.add_argument("--config", default=None, metavar="JSON",
-                    help="read the training settings from this file (written by --write-config) instead of params.yaml")
-    ap.add_argument("--write-config", default=None, metavar="JSON",
-                    help="write the resolved training settings to this file and exit "
-                         "(the DVC stage odeformer_train_config)")
-    ap.add_argument("--max-steps", type=int, default=None, help="override max_steps")
-    ap.add_argument("--gen-workers", type=int, default=None, metavar="N",
-                    help="override gen_workers (cache generation processes; the cache does not depend on it)")
-    ap.add_argument("--out", default=None, help="checkpoint path (default models/odeformer/model.pt)")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
-    ap.add_argument("--loader-workers", type=int, default=0, metavar="N",
-                    help="assemble batches in N forked processes ahead of the trainer (same batches; for a GPU)")
-    ap.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
-                    help="stop at a checkpoint before this much wall time (cache generation included) would be "
-                         "exceeded; rerunning the same command resumes the run exactly")
-    args = ap.parse_args(argv)
-    if args.loader_workers < 0:
-        ap.error(f"--loader-workers must be >= 0, got {args.loader_workers}")
-    if args.time_budget is not None and args.time_budget <= 0:
-        ap.error(f"--time-budget must be > 0 seconds, got {args.time_budget}")
-    if args.config is not None and args.write_config is not None:
-        ap.error("--config and --write-config exclude each other")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        cfg = resolve_cli_config(args.scale, args.max_steps, args.out, args.config)
-        if args.gen_workers is not None:
-            cfg = cfg.replace({"gen_workers": args.gen_workers})
-    except ConfigError as err:
-        ap.exit(2, f"error: {err}\n")
-    if args.write_config is not None:
-        written = write_training_config(cfg, args.write_config)
-        print(f"training settings -> {C.display(written)}")
-        return None
-    ctx = D.init_distributed()
-    try:
-        path = C.resolve(cfg.checkpoint_path)
-        try:
-            action = existing_output_action(path, cfg)  # every rank reads the same files, so all agree
-        except C.CheckpointError as err:
-            if ctx.is_main:
-                print(f"error: {err}", file=sys.stderr)
-            raise SystemExit(1) from err
-        D.barrier()
-        if action == "keep":
-            log.info("%s is a finished run of these settings (its md5 matches its stats file): nothing to train",
-                     C.display(path))
-            return C.read_stats(path)
-        if action == "replace" and ctx.is_main:
-            log.info("replacing %s, the checkpoint dvc.lock records (it stays in the DVC cache and dvc-store/), "
-                     "with a new run: the stage's inputs changed or it was forced", C.display(path))
-            path.unlink()
-            stats_path(path).unlink(missing_ok=True)
-            runs_path(path).unlink(missing_ok=True)
-        D.barrier()
-        if ctx.device.type == "cpu" and ctx.world_size > 1:
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // ctx.world_size))
-        try:
-            stats = train(cfg, progress=not args.no_progress, loader_workers=args.loader_workers,
-                          time_budget_s=args.time_budget)
-        except TimeBudgetExhausted as stop:
-            if ctx.is_main:
-                print(f"unfinished: {stop}; {C.display(path)} resumes it: rerun the same command (without "
-                      "--time-budget to finish in one go)", file=sys.stderr)
-            raise SystemExit(EXIT_UNFINISHED) from stop
-        if ctx.is_main:
-            log.info("done: %d steps, %.1f samples/s, %.0f s, final loss %.4f -> %s", stats["steps"],
-                     stats["samples_per_s"], stats["wall_time_s"], stats["final_loss"], stats["checkpoint"])
-        return stats
-    finally:
-        D.cleanup_distributed()
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from paper_code.common.config import Validated, param
 from paper_code.symbolic import decoding
 from paper_code.symbolic.embedder import PointEmbedder
 
-__all__ = ["Seq2SeqConfig", "Seq2SeqTransformer", "CachedDecoder", "PrefixDecoder"]
+__all__ = ["Seq2SeqConfig", "Seq2SeqTransformer", "CachedDecoder", "PrefixDecoder", "sequence_loss"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +45,16 @@ class Seq2SeqConfig(Validated):
     def validate(self) -> None:
         if self.d_model % self.n_heads:
             self.fail("d_model", f"must be a multiple of n_heads={self.n_heads} (each head gets d_model / n_heads)")
+
+
+def sequence_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]) -> torch.Tensor:
+    """Token-mean cross-entropy of ``seq[:, 1:]`` given ``seq[:, :-1]`` for a batch ``(ids, mask, seq)`` (padding,
+    id 0, ignored): the training loss of every symbolic paper (a ``loss_fn`` of the shared Trainer). ``model`` may
+    be the DDP wrapper, so the forward goes through ``model(...)``; under DDP each rank averages over its own
+    tokens, so the global loss is a mean of per-rank token means (≈ the global token mean)."""
+    ids, mask, seq = batch
+    logits = model(ids, mask, seq[:, :-1])  # (B, T-1, V)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), seq[:, 1:].reshape(-1), ignore_index=0)
 
 
 class Seq2SeqTransformer(nn.Module):

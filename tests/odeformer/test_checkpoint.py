@@ -10,6 +10,7 @@ import textwrap
 import pytest
 import torch
 
+from paper_code.common import checkpoints as shared_checkpoints
 from paper_code.odeformer import checkpoint as C
 from paper_code.odeformer import experiments as X
 from paper_code.odeformer import train as T
@@ -102,7 +103,7 @@ def test_without_stats_the_md5_comes_from_dvc_lock(trained, tmp_path, monkeypatc
               hash: md5
               md5: {C.file_md5(path)}
         """))
-    monkeypatch.setattr(C, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(shared_checkpoints, "REPO_ROOT", tmp_path)
     cfg = cfg.replace(checkpoint_path=rel)
     assert C.locked_md5(path) == C.file_md5(path)
     X.load_method(cfg)
@@ -147,7 +148,7 @@ def test_unfinished_run_is_not_evaluated(trained, tmp_path):
 # --------------------------------------------------------------------------- the training stage's output
 def test_existing_output_actions(trained, tmp_path, monkeypatch):
     cfg, path = _copy(trained, tmp_path)
-    monkeypatch.setattr(C, "REPO_ROOT", tmp_path)  # no dvc.lock there: nothing committed
+    monkeypatch.setattr(shared_checkpoints, "REPO_ROOT", tmp_path)  # no dvc.lock there: nothing committed
     assert T.existing_output_action(tmp_path / "absent.pt", cfg) == "train"
     assert T.existing_output_action(path, cfg) == "keep"  # finished, md5 vouched for by its stats
     with pytest.raises(C.CheckpointSettingsError, match="finished training run of other settings .*d_model"):

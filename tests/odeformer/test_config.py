@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from paper_code.common import training_runs
 from paper_code.common.config import ConfigError
 from paper_code.odeformer import experiments as X
 from paper_code.odeformer import train as T
@@ -127,7 +128,7 @@ def test_training_config_round_trip_and_errors(tmp_path):
 def test_cli_writes_the_training_config_from_params(monkeypatch, tmp_path):
     p = tmp_path / "params.yaml"
     p.write_text("odeformer:\n  scale: quick\n  n_candidates: 32\n  d_model: 64\n")
-    monkeypatch.setattr(T, "params_path", lambda: p)
+    monkeypatch.setattr(training_runs, "params_path", lambda: p)
     assert T.main(["--write-config", str(tmp_path / "t.json")]) is None
     written = json.loads((tmp_path / "t.json").read_text())
     assert written == QUICK.replace(d_model=64).training_settings()

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from paper_code.common import training_runs
 from paper_code.common.config import ConfigError
 from paper_code.odeformer import train as T
 from paper_code.odeformer.config import PRESETS, OdeformerConfig
@@ -156,7 +157,7 @@ def test_extending_a_one_period_schedule_is_refused(tiny, tmp_path):
 def test_cli_config_resolution(monkeypatch, tmp_path):
     p = tmp_path / "params.yaml"
     p.write_text("odeformer:\n  scale: quick\n  batch_size: 32\n")
-    monkeypatch.setattr(T, "params_path", lambda: p)
+    monkeypatch.setattr(training_runs, "params_path", lambda: p)
     cfg = T.resolve_cli_config(None, 10, str(tmp_path / "x.pt"))
     assert (cfg.batch_size, cfg.max_steps, cfg.checkpoint_path) == (32, 10, str(tmp_path / "x.pt"))
     assert T.resolve_cli_config("paper", None, None).d_model == 512
