@@ -3,7 +3,8 @@
 * :func:`to_sympy` — tree → SymPy expression (variables become real symbols ``x_j``).
 * :func:`from_sympy` — SymPy → tree with binary ``add``/``mul`` chains; ``x**-1 → inv``, ``x**2 → pow2``,
   ``x**3 → pow3``, ``x**(1/2) → sqrt``, other powers ``pow``; ``-x → mul(-1, x)``; rationals become
-  ``div`` of integers; SymPy floats become float constants.
+  ``div`` of integers; SymPy floats become float constants; ``And``/``Or`` (n-ary) become chains of binary
+  ``and``/``or``, ``Not`` → ``not``, ``true``/``false`` → the leaves 1/0 (Boolean formulas, Boolformer).
 * :func:`canonical_tree` — SymPy's canonical form without a ``simplify`` call: the tree is rebuilt through
   SymPy's automatic evaluation (like terms merged, numeric factors folded and distributed over sums, ``x·x``
   → ``x²``), as the official ODEFormer code does by default (``use_sympy``, github.com/sdascoli/odeformer,
@@ -64,6 +65,12 @@ def from_sympy(expr: sympy.Basic) -> Node:
     """Tree of a SymPy expression; raises ``ValueError`` for unsupported nodes."""
     if isinstance(expr, sympy.Symbol):
         return Node(expr.name)
+    if expr is sympy.true or expr is sympy.false:  # Boolean constants (Boolformer): the 0/1 leaves
+        return Node(int(bool(expr)))
+    if isinstance(expr, (sympy.And, sympy.Or)):  # n-ary in SymPy, a left-nested chain of binary gates here
+        return _fold("and" if isinstance(expr, sympy.And) else "or", [from_sympy(a) for a in expr.args])
+    if isinstance(expr, sympy.Not):
+        return op("not", from_sympy(expr.args[0]))
     if expr is sympy.E:
         return Node("e")
     if expr is sympy.pi:

@@ -84,3 +84,21 @@ def test_canonical_tree_merges_like_terms_and_keeps_the_function():
             assert c.size() <= 2 * tree.size()
             _close(c.evaluate(Xr), tree.evaluate(Xr))
     assert canonical_tree(op("mul", var(0), var(1)), max_growth=0.1) is None  # the size guard
+
+
+def test_boolean_formulas_round_trip_through_sympy():
+    """And/Or/Not to SymPy and back (n-ary gates become binary chains), the same function on every input; SymPy's
+    own Boolean output (simplify_logic) converts too."""
+    from paper_code.boolformer.formulas import FormulaConfig, random_formula, truth_table
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        f = random_formula(rng, FormulaConfig(max_dim=4, max_binary=10, max_tokens=60))
+        back = from_sympy(to_sympy(f.tree))
+        assert np.array_equal(truth_table(back, f.dim), f.table)
+        minimal = from_sympy(sympy.simplify_logic(to_sympy(f.tree)))
+        assert np.array_equal(truth_table(minimal, f.dim), f.table)
+    x0, x1, x2 = (symbol(f"x_{j}") for j in range(3))
+    tree = from_sympy(sympy.And(x0, x1, sympy.Not(x2)))
+    assert str(tree) == "and(and(x_0, x_1), not(x_2))"
+    assert from_sympy(sympy.true).value == 1 and from_sympy(sympy.false).value == 0
