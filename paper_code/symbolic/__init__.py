@@ -7,14 +7,15 @@ imports nothing, so ``import paper_code.symbolic`` is cheap):
 
 * ``expressions``  :class:`Node` trees, operator table (NumPy / Torch / SymPy), safe evaluation
 * ``compile``      trees compiled to plain-Python scalar functions
+* ``exact``        exact evaluation on Python integers (integer sequences), recurrences rolled forward
 * ``encoding``     prefix token encoding / decoding, ``|``-separated systems
-* ``numbers``      sign / mantissa / exponent float tokens, base-B integer tokens
+* ``numbers``      sign / mantissa / exponent float tokens, base-B integer tokens (``IntegerTokenizer``)
 * ``generator``    Lample & Charton tree sampling, ODEFormer / E2E generator presets
 * ``sympy_bridge`` tree <-> SymPy, simplification with a size guard, equivalence check
 * ``metrics``      clipped R², R²/tolerance accuracies, complexity
 * ``refine``       BFGS constant refinement with autograd gradients
-* ``embedder``     vocabularies, point tokenisation, linear point embedder
-* ``model``        small encoder-decoder transformer
+* ``embedder``     vocabularies, point tokenisation, linear point embedder, token-sequence embedder
+* ``model``        small encoder-decoder transformer (point or token-sequence encoder input)
 * ``decoding``     batched greedy, sampling and beam decoding
 * ``candidates``   the candidate loop: decode, parse, dedupe, score, refine, rank
 * ``estimator``    what every paper's scikit-learn style estimator shares

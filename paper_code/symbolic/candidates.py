@@ -69,7 +69,8 @@ def decode_sequences(model: Any, point_ids: torch.Tensor, point_mask: torch.Tens
                      settings: DecodingSettings) -> list[list[list[int]]]:
     """Token ids (without ``<EOS>``/``<PAD>``) of every candidate, per input.
 
-    ``model`` is a :class:`~paper_code.symbolic.model.Seq2SeqTransformer`; ``point_ids`` ``(B, N, 3w)``.
+    ``model`` is a :class:`~paper_code.symbolic.model.Seq2SeqTransformer`; ``point_ids`` ``(B, N, 3w)`` (points) or
+    ``(B, S)`` (token sequences, ``encoder_input="tokens"``).
     Sampling: ``n_candidates`` sequences per input (1 when greedy); beam: up to ``n_candidates`` of the
     ``beam_size`` hypotheses, best first.
     """

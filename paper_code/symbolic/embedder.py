@@ -7,6 +7,8 @@
   per row, right-padded to ``3·max_width`` with the pad id; batches of different sizes get a point mask.
 * :class:`PointEmbedder` — embed each token, concatenate the ``3·max_width`` embeddings, map with
   Linear → SiLU → Linear to the model width. One encoder position per point; no positional encoding.
+* :func:`tokenize_sequences` / :class:`TokenSequenceEmbedder` — inputs that are token sequences (the terms of a
+  recurrent sequence): one encoder position per token, token + learned position embedding.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from paper_code.symbolic.expressions import NAMED_CONSTANTS, OPERATORS, PLACEHOL
 from paper_code.symbolic.numbers import FloatTokenizer
 
 __all__ = ["PAD", "EOS", "Vocabulary", "input_vocabulary", "output_vocabulary", "tokenize_points",
-           "PointEmbedder"]
+           "PointEmbedder", "tokenize_sequences", "TokenSequenceEmbedder"]
 
 PAD, EOS = "<PAD>", "<EOS>"
 
@@ -112,3 +114,44 @@ class PointEmbedder(nn.Module):
             raise ValueError(f"rows of {ids.shape[-1]} tokens; this embedder reads {self.row_tokens} per row")
         e = self.tokens(ids)  # (B, N, 3w, token_dim)
         return self.mlp(e.flatten(-2))
+
+
+def tokenize_sequences(batch: Sequence[Sequence[str]], vocab: Vocabulary) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ids ``(B, S_max)`` of token sequences, right-padded with the pad id, and a bool mask ``(B, S_max)``
+    (True = padding): the input of :class:`TokenSequenceEmbedder`. ``KeyError`` names an unknown token."""
+    if not batch or any(len(seq) == 0 for seq in batch):
+        raise ValueError("every input sequence needs at least one token")
+    s_max = max(len(seq) for seq in batch)
+    ids = torch.full((len(batch), s_max), vocab.pad_id, dtype=torch.long)
+    for b, seq in enumerate(batch):
+        ids[b, : len(seq)] = torch.tensor(vocab.encode(list(seq)), dtype=torch.long)
+    return ids, ids == vocab.pad_id
+
+
+class TokenSequenceEmbedder(nn.Module):
+    """Per-token embedding of a token sequence: token + learned position embeddings, LayerNorm, dropout, padded
+    positions zeroed (the XLM encoder input of the official recurrent-sequence code, ``facebookresearch/recur``
+    ``src/model/transformer.py``; embeddings initialised N(0, d^-1/2) as there)."""
+
+    def __init__(self, vocab_size: int, d_model: int, max_len: int, pad_id: int = 0, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.max_len, self.pad_id = max_len, pad_id
+        self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        self.positions = nn.Embedding(max_len, d_model)
+        self.norm = nn.LayerNorm(d_model, eps=1e-12)
+        self.dropout = nn.Dropout(dropout)
+        with torch.no_grad():
+            for emb in (self.tokens, self.positions):
+                nn.init.normal_(emb.weight, std=d_model**-0.5)
+            self.tokens.weight[pad_id].zero_()
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """``(B, S)`` ids → ``(B, S, d_model)``; positions ``0..S-1``, ``<PAD>`` positions are zero vectors."""
+        if ids.dim() != 2:
+            raise ValueError(f"token ids must be (B, S), got shape {tuple(ids.shape)}")
+        S = ids.shape[1]
+        if S > self.max_len:
+            raise ValueError(f"input of {S} tokens exceeds max_src_len={self.max_len}")
+        h = self.tokens(ids) + self.positions(torch.arange(S, device=ids.device))
+        h = self.dropout(self.norm(h))
+        return h.masked_fill((ids == self.pad_id)[..., None], 0.0)

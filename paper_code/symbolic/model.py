@@ -1,11 +1,14 @@
 """Small encoder–decoder transformer with greedy, beam and sampling decoding (the architecture of E2E symbolic
 regression, Kamienny, d'Ascoli et al. NeurIPS 2022, and ODEFormer, d'Ascoli et al. ICLR 2024, at CPU scale).
 
-Encoder: :class:`~paper_code.symbolic.embedder.PointEmbedder` + bidirectional ``nn.TransformerEncoder``,
-no positional encoding (sets of points). Decoder: token embedding shared with the output projection,
-learned positions, causal self-attention + cross-attention (``nn.TransformerDecoder``), post-LN,
-FFN 4×. ``<EOS>`` is the begin and end marker; loss = cross-entropy on targets shifted by one, padding
-ignored.
+Encoder: bidirectional ``nn.TransformerEncoder`` over the embedded input, either one position per observation
+(``Seq2SeqConfig.encoder_input = "points"``, the default: :class:`~paper_code.symbolic.embedder.PointEmbedder`,
+no positional encoding, sets of points) or one position per input token (``"tokens"``:
+:class:`~paper_code.symbolic.embedder.TokenSequenceEmbedder`, learned positions, e.g. the terms of a sequence
+written with :class:`~paper_code.symbolic.numbers.IntegerTokenizer`); padded positions are masked.
+Decoder: token embedding shared with the output projection, learned positions, causal self-attention +
+cross-attention (``nn.TransformerDecoder``), post-LN, FFN 4×. ``<EOS>`` is the begin and end marker;
+loss = cross-entropy on targets shifted by one, padding ignored.
 
 Decoding (:mod:`paper_code.symbolic.decoding` runs the search) is incremental: :class:`CachedDecoder`
 keeps each decoder layer's self-attention keys/values of the tokens seen so far and the cross-attention
@@ -16,6 +19,7 @@ vocabulary. :class:`PrefixDecoder` is the reference it must agree with: the trai
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +27,7 @@ from torch import nn
 
 from paper_code.common.config import Validated, param
 from paper_code.symbolic import decoding
-from paper_code.symbolic.embedder import PointEmbedder
+from paper_code.symbolic.embedder import PointEmbedder, TokenSequenceEmbedder
 
 __all__ = ["Seq2SeqConfig", "Seq2SeqTransformer", "CachedDecoder", "PrefixDecoder", "sequence_loss"]
 
@@ -41,6 +45,10 @@ class Seq2SeqConfig(Validated):
     tokens_per_value: int = param(3, "input tokens per number of a row: 3 for float tokens, 1 for bits", ge=1)
     max_len: int = param(64, "max output tokens incl. both <EOS>", ge=2)
     dropout: float = param(0.0, "dropout probability", ge=0, lt=1)
+    encoder_input: Literal["points", "tokens"] = param(
+        "points", "'points': one encoder position per row of numbers (token_dim, max_width, tokens_per_value "
+        "apply); 'tokens': one position per input token with learned positions (max_src_len applies)")
+    max_src_len: int = param(256, "max input tokens with encoder_input='tokens' (size of the position table)", ge=1)
 
     def validate(self) -> None:
         if self.d_model % self.n_heads:
@@ -58,15 +66,22 @@ def sequence_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor | No
 
 
 class Seq2SeqTransformer(nn.Module):
-    """Points (float-token ids) → expression tokens."""
+    """Points (rows of number-token ids, ``(B, N, tokens_per_value·max_width)``) or token sequences (``(B, S)``,
+    ``encoder_input="tokens"``) → expression tokens. The ``point_ids``/``point_mask`` arguments below take either
+    form; with token sequences a ``None`` mask means "mask the ``<PAD>`` tokens"."""
 
     def __init__(self, cfg: Seq2SeqConfig, in_vocab: int, out_vocab: int, pad_id: int = 0, eos_id: int = 1) -> None:
         super().__init__()
         if cfg.d_model % cfg.n_heads:
             raise ValueError(f"d_model={cfg.d_model} must be divisible by n_heads={cfg.n_heads}")
         self.cfg, self.pad_id, self.eos_id = cfg, pad_id, eos_id
-        self.embedder = PointEmbedder(in_vocab, cfg.max_width, cfg.d_model, cfg.token_dim, pad_id=pad_id,
-                                      tokens_per_value=cfg.tokens_per_value)
+        self.embedder: PointEmbedder | TokenSequenceEmbedder
+        if cfg.encoder_input == "points":  # parameters and state_dict keys as before the token option
+            self.embedder = PointEmbedder(in_vocab, cfg.max_width, cfg.d_model, cfg.token_dim, pad_id=pad_id,
+                                          tokens_per_value=cfg.tokens_per_value)
+        else:
+            self.embedder = TokenSequenceEmbedder(in_vocab, cfg.d_model, cfg.max_src_len, pad_id=pad_id,
+                                                  dropout=cfg.dropout)
         enc = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(enc, cfg.enc_layers, enable_nested_tensor=False)
         dec = nn.TransformerDecoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.dropout, batch_first=True)
@@ -82,10 +97,17 @@ class Seq2SeqTransformer(nn.Module):
             self.tok.weight[pad_id].zero_()
 
     # ------------------------------------------------------------------ core
+    def source_mask(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None) -> torch.Tensor | None:
+        """The encoder's padding mask (True = padded position): ``point_mask`` as given, except that token
+        sequences without one get ``point_ids == pad_id``."""
+        if point_mask is None and self.cfg.encoder_input == "tokens":
+            return point_ids == self.pad_id
+        return point_mask
+
     def encode(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """``(B, N, tokens_per_value·max_width)`` ids → memory ``(B, N, d)``; ``point_mask`` True marks padded
-        points."""
-        return self.encoder(self.embedder(point_ids), src_key_padding_mask=point_mask)
+        """``(B, N, tokens_per_value·max_width)`` point ids → memory ``(B, N, d)`` (``point_mask`` True marks padded
+        points), or ``(B, S)`` token ids → ``(B, S, d)`` with ``encoder_input="tokens"``."""
+        return self.encoder(self.embedder(point_ids), src_key_padding_mask=self.source_mask(point_ids, point_mask))
 
     def decode_logits(self, memory: torch.Tensor, tgt: torch.Tensor,
                       memory_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -100,6 +122,7 @@ class Seq2SeqTransformer(nn.Module):
         return h @ self.tok.weight.T + self.out_bias  # shared input/output embedding
 
     def forward(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, tgt: torch.Tensor) -> torch.Tensor:
+        point_mask = self.source_mask(point_ids, point_mask)
         return self.decode_logits(self.encode(point_ids, point_mask), tgt, point_mask)
 
     def loss(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, seq: torch.Tensor) -> torch.Tensor:
@@ -133,6 +156,7 @@ class Seq2SeqTransformer(nn.Module):
         leading ``<EOS>``, padded with ``<PAD>`` after the closing ``<EOS>`` (rows of one input are consecutive).
         All inputs and samples are decoded in one batch."""
         max_len = self._check_max_len(max_len)
+        point_mask = self.source_mask(point_ids, point_mask)
         memory = self.encode(point_ids, point_mask)
         rows = torch.arange(memory.shape[0], device=memory.device).repeat_interleave(n_samples)
         state = self.start_decoding(memory, point_mask, rows, use_cache)
@@ -156,6 +180,7 @@ class Seq2SeqTransformer(nn.Module):
         log-probabilities / length^``length_penalty``; ``ids`` exclude both ``<EOS>`` markers.
         """
         max_len = self._check_max_len(max_len)
+        point_mask = self.source_mask(point_ids, point_mask)
         memory = self.encode(point_ids, point_mask)
         state = self.start_decoding(memory, point_mask, None, use_cache)
         return decoding.beam_search(state, memory.shape[0], max_len, eos_id=self.eos_id, beam_size=beam_size,

@@ -9,9 +9,13 @@
   to the largest representable magnitude (``overflow="clip"``, the quick-scale "exponents clipped" option).
 * :func:`encode_int` / :func:`decode_int` — sign token + base-B digits, most significant first
   (expressions: ``INT+``/``INT-`` with base 10; sequences: base 10,000). Exact for any size.
+* :class:`IntegerTokenizer` — the sequence form: ``+``/``-`` then base-B digit tokens ``"0"``..``str(B-1)``
+  (d'Ascoli et al., "Deep symbolic regression for recurrent sequences", ICML 2022: base 10,000; official code
+  ``facebookresearch/recur``, ``src/envs/encoders.py``, ``IntegerSeries``). 123456 → ``+ 12 3456``; 0 → ``+ 0``.
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -20,7 +24,7 @@ import numpy as np
 
 from paper_code.common.config import Validated, param
 
-__all__ = ["FloatTokenizer", "encode_int", "decode_int", "NAN_TOKEN", "INF_TOKEN"]
+__all__ = ["FloatTokenizer", "IntegerTokenizer", "encode_int", "decode_int", "NAN_TOKEN", "INF_TOKEN"]
 
 NAN_TOKEN = "NaN"
 INF_TOKEN = "INF"
@@ -171,3 +175,68 @@ def decode_int(tokens: Sequence[str], base: int = 10, signs: tuple[str, str] = (
             raise ValueError(f"not a base-{base} digit token: {t!r}")
         value = value * base + int(t)
     return -value if tokens[0] == signs[1] else value
+
+
+@dataclass(frozen=True)
+class IntegerTokenizer(Validated):
+    """Exact integer tokens for sequences: a sign token (``+``/``-``) then the base-``base`` digits, most
+    significant first, each digit one token ``"0"``..``str(base - 1)``; ``-7 → ['-', '7']``, ``0 → ['+', '0']``."""
+
+    base: int = param(10_000, "integer base; each digit is one token", ge=2)
+    _digits: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "_digits", {str(i): i for i in range(self.base)} if self.base <= 10**6 else {})
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """All tokens this tokeniser can emit: ``+``, ``-`` and the ``base`` digits."""
+        return ["+", "-", *(str(i) for i in range(self.base))]
+
+    def encode(self, n: int) -> list[str]:
+        """Sign token then base-``base`` digits of the integer ``n`` (Python or NumPy; any size)."""
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"IntegerTokenizer encodes integers, got {n!r} ({type(n).__name__})")
+        return encode_int(int(n), self.base, ("+", "-"))
+
+    def decode(self, tokens: Sequence[str]) -> int:
+        """Inverse of :meth:`encode`: ``ValueError`` on a missing sign, no digits, or a non-digit token."""
+        tokens = list(tokens)
+        if len(tokens) < 2 or tokens[0] not in ("+", "-"):
+            raise ValueError(f"an integer is a sign token '+'/'-' followed by base-{self.base} digits, got {tokens!r}")
+        value = 0
+        for t in tokens[1:]:
+            value = value * self.base + self.digit(t)
+        return -value if tokens[0] == "-" else value
+
+    def digit(self, token: str) -> int:
+        """Value of one digit token (canonical spelling only: ``"7"``, not ``"07"``)."""
+        if self._digits:  # table of the canonical spellings (bases up to 10^6)
+            d = self._digits.get(token) if isinstance(token, str) else None
+        elif isinstance(token, str) and token.isascii() and token.isdigit() and str(int(token)) == token:
+            d = int(token) if int(token) < self.base else None
+        else:
+            d = None
+        if d is None:
+            raise ValueError(f"not a base-{self.base} digit token: {token!r}")
+        return d
+
+    def encode_sequence(self, values: Sequence[int]) -> list[str]:
+        """Tokens of several integers concatenated (each starts with its sign token)."""
+        return [t for v in values for t in self.encode(v)]
+
+    def decode_sequence(self, tokens: Sequence[str]) -> list[int]:
+        """Inverse of :meth:`encode_sequence`: split at the sign tokens and decode each integer."""
+        out: list[int] = []
+        start = None
+        for i, t in enumerate(tokens):
+            if t in ("+", "-"):
+                if start is not None:
+                    out.append(self.decode(tokens[start:i]))
+                start = i
+            elif start is None:
+                raise ValueError(f"integer sequence must start with a sign token, got {t!r} at position 0")
+        if start is not None:
+            out.append(self.decode(tokens[start:]))
+        return out

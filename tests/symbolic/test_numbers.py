@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paper_code.symbolic.numbers import FloatTokenizer, decode_int, encode_int
+from paper_code.common.config import ConfigError
+from paper_code.symbolic.numbers import FloatTokenizer, IntegerTokenizer, decode_int, encode_int
 
 
 def test_paper_examples():
@@ -62,3 +63,52 @@ def test_integers_exact_any_size():
         decode_int(["1", "2"])
     with pytest.raises(ValueError):
         decode_int(["INT+", "a"])
+
+
+def test_integer_tokenizer_paper_examples():
+    """Sequence integers: sign then base-10,000 digits (d'Ascoli et al., ICML 2022; recur's IntegerSeries)."""
+    tok = IntegerTokenizer()
+    assert tok.base == 10_000
+    assert tok.encode(123456) == ["+", "12", "3456"]
+    assert tok.encode(-7) == ["-", "7"]
+    assert tok.encode(0) == ["+", "0"]
+    assert tok.encode(10_000) == ["+", "1", "0"]
+    assert tok.encode(np.int64(-10_001)) == ["-", "1", "1"]
+    vocab = tok.vocabulary
+    assert len(vocab) == 10_002 and vocab[:3] == ["+", "-", "0"] and vocab[-1] == "9999"
+    assert set(tok.encode(-(10**60) + 12345)) <= set(vocab)
+
+
+@pytest.mark.parametrize("base", [10_000, 10, 2, 10**7])
+def test_integer_tokenizer_roundtrip_exact(base):
+    tok = IntegerTokenizer(base=base)
+    rng = np.random.default_rng(base)
+    values = [0, 1, -1, 9999, -10_000, 10**100, -(10**50) + 7, -(3**200), base, base - 1, -base]
+    values += [int(v) for v in rng.integers(-(2**62), 2**62, 300)]
+    values += [int(rng.integers(1, 10**9)) ** 7 * int(rng.choice([-1, 1])) for _ in range(50)]
+    for n in values:
+        toks = tok.encode(n)
+        assert toks[0] == ("-" if n < 0 else "+") and tok.decode(toks) == n
+        assert all(0 <= int(t) < base for t in toks[1:]) and (len(toks) == 2 or toks[1] != "0")
+    assert tok.decode_sequence(tok.encode_sequence(values)) == values
+    assert tok.decode_sequence([]) == []
+
+
+def test_integer_tokenizer_errors():
+    tok = IntegerTokenizer()
+    for bad, match in [(["+"], "followed by base-10000 digits"), (["12"], "sign token"),
+                       (["+", "10000"], "not a base-10000 digit token: '10000'"),
+                       (["-", "007"], "'007'"), (["+", "x"], "'x'")]:
+        with pytest.raises(ValueError, match=match):
+            tok.decode(bad)
+    with pytest.raises(ValueError, match="not a base-10000000 digit token: '07'"):
+        IntegerTokenizer(base=10**7).decode(["+", "07"])
+    for bad in (2.0, True, "3"):
+        with pytest.raises(TypeError, match="encodes integers"):
+            tok.encode(bad)
+    with pytest.raises(ValueError, match="must start with a sign token"):
+        tok.decode_sequence(["12", "+", "3"])
+    with pytest.raises(ValueError, match="followed by base-10000 digits"):
+        tok.decode_sequence(["+", "1", "-"])
+    with pytest.raises(ConfigError, match="IntegerTokenizer.base"):
+        IntegerTokenizer(base=1)
