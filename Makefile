@@ -59,8 +59,8 @@ test: setup lint unit notebooks
 lint: setup
 	ruff check .
 
-## unit: the unit tests only (pytest -q tests)
-unit: data
+## unit: the unit tests (pytest -q tests), after restoring data and trained checkpoints (some tests load them)
+unit: data models
 	pytest -q tests
 
 ## notebooks: run every notebook through nbval (outputs go to a temporary folder)
