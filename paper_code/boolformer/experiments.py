@@ -35,7 +35,8 @@ from paper_code.symbolic.candidates import Candidate
 from paper_code.symbolic.expressions import Node
 
 __all__ = ["load_method", "training_stats", "bootstrap_diff", "held_out_tasks", "run_held_out",
-           "held_out_metrics", "recovery_grid", "run_circuits", "circuit_metrics", "NOISY_SWEEPS", "run_noisy_sweeps",
+           "held_out_metrics", "recovery_grid", "CIRCUITS", "run_circuits", "circuit_metrics", "NOISY_SWEEPS",
+           "run_noisy_sweeps",
            "noisy_metrics", "dnf_gates", "run_minimiser_timing", "timing_metrics"]
 
 
@@ -198,6 +199,9 @@ def dnf_gates(table: np.ndarray, dim: int) -> int:
 
 
 # --------------------------------------------------------------------------- circuits (App. E)
+#: The named circuits of the notebook: the App. E sweep and the 2-variable gates AND, OR, XOR (sizes a model
+#: cannot read are skipped by :func:`run_circuits`).
+CIRCUITS: tuple[tuple[str, tuple[int, ...]], ...] = (*CI.CIRCUIT_SWEEP, *((g, (2,)) for g in CI.GATES))
 def run_circuits(method: BoolformerMethod, sweep: Sequence[tuple[str, Sequence[int]]]) -> pd.DataFrame:
     """One row per output bit of each named circuit of ``sweep`` (sizes the model can read): exact (the formula
     reproduces the whole truth table), error rate, formula size."""
