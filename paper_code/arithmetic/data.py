@@ -30,6 +30,10 @@ and operand sampling below are our choices (UNVERIFIED), each with its reason.
   ``n_primed`` problems of the target lengths (multiplication: long first operand, the training set's ``m``),
   disjoint from the training set and the test sets, spread evenly when there are several target lengths (the
   abstract primes "for different generalization lengths"; several at once is our choice).
+* **Encoder-only input** (:func:`slot_count`, :func:`tensorize`): the source followed by one answer slot ``_`` per
+  answer digit the operands' lengths allow (the padded answer width; compact: ``max(n, m) + 1`` for addition,
+  ``n + m`` for multiplication), the model predicting every slot at once; a compact answer shorter than its slots
+  ends in ``<PAD>`` targets.
 * **Batches** (:func:`collate`): source ids, decoder ids ``<EOS> answer <EOS>`` as in the symbolic core, and masks.
 """
 from __future__ import annotations
@@ -47,15 +51,20 @@ from paper_code.symbolic.embedder import EOS, PAD, Vocabulary
 
 __all__ = ["OPS", "LAYOUTS", "DIGITS", "VOCAB", "Layout", "Example", "Problem", "make_example", "addition",
            "multiplication", "count_problems", "encode", "decode", "read_number", "exact_match",
-           "accuracy_by_length", "problem_keys", "make_training_set", "make_test_set", "prime", "collate"]
+           "accuracy_by_length", "problem_keys", "make_training_set", "make_test_set", "prime", "collate", "SLOT",
+           "slot_count", "IGNORE", "tensorize"]
 
 #: The operations: addition (n + n digits) and multiplication (n × m digits).
 OPS = ("+", "*")
 #: The layouts (module doc): zero-padded to fixed widths, or every number with its own digits.
 LAYOUTS = ("padded", "compact")
 DIGITS = tuple(str(d) for d in range(10))
-#: ``<PAD>`` (0), ``<EOS>`` (1), the digits ``0``-``9`` (ids 2-11), ``+``, ``*``, ``=``.
-VOCAB = Vocabulary([*DIGITS, *OPS, "="])
+#: The answer slot of the encoder-only input (:func:`tensorize`).
+SLOT = "_"
+#: ``<PAD>`` (0), ``<EOS>`` (1), the digits ``0``-``9`` (ids 2-11), ``+``, ``*``, ``=``, the slot ``_``.
+VOCAB = Vocabulary([*DIGITS, *OPS, "=", SLOT])
+#: Target id of the positions that are not answer slots (``ignore_index`` of the loss).
+IGNORE = -100
 
 # seed streams: a training set, a test set (per op and length), the priming examples
 _TRAIN, _TEST, _PRIME = 0x7A1, 0x7E57, 0x9817
@@ -460,3 +469,35 @@ def collate(examples: Sequence[Example], vocab: Vocabulary = VOCAB) -> tuple[tor
         src[i, : len(s)] = torch.tensor(s, dtype=torch.long)
         tgt[i, : len(t)] = torch.tensor(t, dtype=torch.long)
     return src, src == vocab.pad_id, tgt, tgt == vocab.pad_id
+
+
+def slot_count(example: Example) -> int:
+    """Answer slots of ``example`` in the encoder-only input: the padded answer width, or (compact) the most digits
+    an answer of these operand lengths can have, ``max(n, m) + 1`` for addition and ``n + m`` for multiplication."""
+    if example.layout.kind == "padded":
+        return example.layout.widths(example.op)[2]
+    n, m = example.n_digits, example.m_digits
+    return max(n, m) + 1 if example.op == "+" else n + m
+
+
+def tensorize(examples: Sequence[Example], vocab: Vocabulary = VOCAB) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(inputs (N, S), targets (N, S))`` LongTensors of the encoder-only model: ``source _…_`` right-padded with
+    ``<PAD>``, and the answer's ids at the slots (then ``<PAD>`` up to the slot count), :data:`IGNORE` elsewhere."""
+    if not examples:
+        raise ValueError("tensorize needs at least one example")
+    slot, pad = vocab.stoi[SLOT], vocab.pad_id
+    rows = []
+    for e in examples:
+        n_slots = slot_count(e)
+        answer = vocab.encode(e.target_tokens)
+        if len(answer) > n_slots:
+            raise ValueError(f"the answer of {e.a} {e.op} {e.b} has {len(answer)} digits for {n_slots} slots")
+        rows.append((vocab.encode(e.source_tokens), n_slots, answer + [pad] * (n_slots - len(answer))))
+    width = max(len(src) + n for src, n, _ in rows)
+    inputs = torch.full((len(rows), width), pad, dtype=torch.long)
+    targets = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    for i, (src, n, tgt) in enumerate(rows):
+        inputs[i, : len(src)] = torch.tensor(src, dtype=torch.long)
+        inputs[i, len(src): len(src) + n] = slot
+        targets[i, len(src): len(src) + n] = torch.tensor(tgt, dtype=torch.long)
+    return inputs, targets

@@ -186,3 +186,30 @@ def test_collate_pads_sources_and_wraps_targets_in_eos():
     assert tgt[0].tolist() == [1, *D.VOCAB.encode(["2", "1"]), 1, 0] and tgt_mask[0].tolist() == [False] * 4 + [True]
     assert tgt[1].tolist() == [1, *D.VOCAB.encode(["9", "7", "5"]), 1] and not tgt_mask[1].any()
     assert D.exact_match(tgt[1], exs[1])  # the decoder sequence itself reads back as the exact answer
+
+
+@pytest.mark.parametrize("layout", [D.Layout(width=9), D.Layout(width=9, width_b=2), D.Layout(kind="compact")])
+def test_tensorize_writes_source_slots_and_answer(layout):
+    op = "+" if layout.width_b is None else "*"
+    m = None if op == "+" else 2
+    examples = [e for L in (2, 5, 9) for e in D.make_test_set(3, op, L, 7, m_digits=m, layout=layout)[L]]
+    x, y = D.tensorize(examples)
+    slot = D.VOCAB.stoi[D.SLOT]
+    for row, tgt, e in zip(x.tolist(), y.tolist(), examples):
+        src = D.VOCAB.encode(e.source_tokens)
+        n = D.slot_count(e)
+        assert row[: len(src)] == src and row[len(src): len(src) + n] == [slot] * n
+        assert set(row[len(src) + n:]) <= {D.VOCAB.pad_id}
+        answer = [t for t in tgt if t != D.IGNORE]
+        assert len(answer) == n and all(t == D.IGNORE for t in tgt[: len(src)])
+        digits = [D.VOCAB.itos[t] for t in answer if t != D.VOCAB.pad_id]
+        assert D.read_number(digits) == e.answer and tuple(digits) == e.target_tokens
+    if layout.kind == "padded":  # every row the same length: nothing padded
+        assert not (x == D.VOCAB.pad_id).any()
+
+
+def test_compact_slots_hold_the_longest_answer():
+    big = D.make_example(99, 99, "+", "compact")
+    small = D.make_example(10, 10, "+", "compact")
+    assert D.slot_count(big) == D.slot_count(small) == 3 and len(big.target_tokens) == 3
+    assert D.slot_count(D.make_example(999, 99, "*", "compact")) == 5 == len(str(999 * 99))
