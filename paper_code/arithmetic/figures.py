@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from paper_code.arithmetic.experiments import GroupAccuracy
 from paper_code.arithmetic.model import POSITIONS
@@ -15,6 +16,13 @@ __all__ = ["fig_addition", "fig_multiplication", "fig_priming_counts", "fig_mult
 
 _LABELS = {"none": "no position", "absolute": "absolute (learned)", "sinusoidal": "sinusoidal",
            "relative_k": "relative, keys", "relative_kq": "relative, keys + queries"}
+
+
+def _log_ticks(ax, values, axis: str = "x") -> None:
+    """Log axis labelled at ``values`` only (no minor labels)."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xticks if axis == "x" else ax.set_yticks)(values, [f"{v:,}" for v in values])
+    target.set_minor_formatter(NullFormatter())
 
 
 def _train_band(ax, train: int) -> None:
@@ -74,6 +82,7 @@ def fig_priming_counts(res: GroupAccuracy, target: int, train_digits: int):
     ax.plot(x, [res.at(n, train_digits) for _, n in single], "s--", label=f"n = {train_digits} (in distribution)")
     ax.set_xscale("log")
     ax.set_xticks(x, ["0" if c == 0 else str(c) for c in counts])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("priming examples (0 plotted at 1)")
     ax.set_ylabel("exact-match accuracy")
     ax.set_ylim(-0.03, 1.08)
@@ -113,7 +122,9 @@ def fig_priming_law(res: GroupAccuracy, target: int, threshold: float, needed: M
                 label=f"N = {size:,}")
     ax.axhline(threshold, ls=":", color="k", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("priming examples (0 plotted at 1)")
+    counts = sorted({s.n_primed for s in res.specs.values()})
+    _log_ticks(ax, [max(c, 1) for c in counts])
+    ax.set_xlabel("priming examples" + (" (0 plotted at 1)" if 0 in counts else ""))
     ax.set_ylabel(f"exact match at n = {target}")
     ax.set_ylim(-0.03, 1.08)
     ax.legend(fontsize=7, frameon=False)
@@ -131,6 +142,7 @@ def fig_priming_law(res: GroupAccuracy, target: int, threshold: float, needed: M
         bx.plot(grid, fits["power_c"] * grid ** fits["power_p"], "--",
                 label=f"c N^{fits['power_p']:.2f} (R² = {fits['power_r2']:.2f})")
     bx.set_xscale("log")
+    _log_ticks(bx, sizes)
     bx.set_xlabel("training-set size N")
     bx.set_ylabel(f"priming examples for {threshold:.0%} at n = {target}")
     bx.legend(fontsize=6.5, frameon=False)
