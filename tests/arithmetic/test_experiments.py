@@ -74,7 +74,7 @@ def test_group_trains_bundles_resumes_and_is_checked(tmp_path):
     assert stats["steps"] == 12 * len(stats["runs"])
     cfg = TINY.replace({"multiplication_checkpoint": str(out)})
     models = T.load_group(cfg, "multiplication")
-    res = X.evaluate_group(cfg, "multiplication", [5, 20], models)
+    res = X.evaluate_group(cfg, "multiplication", [5, TINY.mul_width], models)
     assert res.acc.shape == (len(models), 2) and np.all((res.acc >= 0) & (res.acc <= 1))
     # finished runs are kept: a second call trains nothing and writes the same weights
     again = T.train_group(TINY, "multiplication", out=tmp_path / "mul2.pt", progress=False,
