@@ -18,11 +18,10 @@ _LABELS = {"none": "no position", "absolute": "absolute (learned)", "sinusoidal"
            "relative_k": "relative, keys", "relative_kq": "relative, keys + queries"}
 
 
-def _log_ticks(ax, values, axis: str = "x") -> None:
-    """Log axis labelled at ``values`` only (no minor labels)."""
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    (ax.set_xticks if axis == "x" else ax.set_yticks)(values, [f"{v:,}" for v in values])
-    target.set_minor_formatter(NullFormatter())
+def _log_ticks(ax, values, labels=None) -> None:
+    """Log x axis labelled at ``values`` only (no minor labels)."""
+    ax.set_xticks(values, labels or [f"{v:,}" for v in values])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _train_band(ax, train: int) -> None:
@@ -81,8 +80,7 @@ def fig_priming_counts(res: GroupAccuracy, target: int, train_digits: int):
     ax.plot(x, [res.at(n, target) for _, n in single], "o-", label=f"n = {target} (primed length)")
     ax.plot(x, [res.at(n, train_digits) for _, n in single], "s--", label=f"n = {train_digits} (in distribution)")
     ax.set_xscale("log")
-    ax.set_xticks(x, ["0" if c == 0 else str(c) for c in counts])
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    _log_ticks(ax, x, ["0" if c == 0 else str(c) for c in counts])
     ax.set_xlabel("priming examples (0 plotted at 1)")
     ax.set_ylabel("exact-match accuracy")
     ax.set_ylim(-0.03, 1.08)

@@ -42,7 +42,15 @@ from paper_code.arithmetic.config import (
 )
 from paper_code.arithmetic.model import ArithmeticTransformer, ModelConfig, slot_loss
 from paper_code.common import training_runs as R
-from paper_code.common.checkpoints import CheckpointSettingsError, ModelStage, display, file_md5, resolve, stats_path
+from paper_code.common.checkpoints import (
+    CheckpointSettingsError,
+    ModelStage,
+    display,
+    file_md5,
+    is_complete,
+    resolve,
+    stats_path,
+)
 from paper_code.common.parallel import fork_map
 from paper_code.common.training import TensorBatches, warmup_cosine
 
@@ -225,13 +233,12 @@ def train_group(cfg: ArithmeticConfig, group: str, out: str | Path | None = None
     todo = []
     for spec in specs:
         path = folder / f"{spec.name}.pt"
-        if path.exists() and _finished_stats(path, spec) is None:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-            if ckpt.get("step") == (ckpt.get("config") or {}).get("max_steps"):
-                raise CheckpointSettingsError(f"{display(path)} holds a finished run that is not {spec.name} of these "
-                                              "settings; move or delete it first")
-        if not path.exists() or _finished_stats(path, spec) is None:
-            todo.append(spec)
+        if path.exists() and _finished_stats(path, spec) is not None:
+            continue  # finished: kept
+        if path.exists() and is_complete(torch.load(path, map_location="cpu", weights_only=True)):
+            raise CheckpointSettingsError(f"{display(path)} holds a finished run that is not {spec.name} of these "
+                                          "settings; move or delete it first")
+        todo.append(spec)  # absent, or unfinished: the Trainer resumes it
 
     def job(spec: RunSpec) -> dict[str, Any] | str:
         try:
