@@ -29,12 +29,13 @@ from paper_code.boolformer.formulas import all_inputs, complexity, evaluate_rows
 from paper_code.boolformer.inference import BoolformerMethod, decoding_settings
 from paper_code.boolformer.inputs import noisy_task
 from paper_code.boolformer.train import MODEL_STAGES, formula_config, load_model, n_inputs, noise_config
-from paper_code.common.checkpoints import resolve, stats_path
+from paper_code.common.checkpoints import resolve, stats_path, training_summary
 from paper_code.common.config import ConfigError
+from paper_code.common.stats import bootstrap_diff
 from paper_code.symbolic.candidates import Candidate
 from paper_code.symbolic.expressions import Node
 
-__all__ = ["load_method", "training_stats", "bootstrap_diff", "held_out_tasks", "run_held_out",
+__all__ = ["load_method", "training_stats", "held_out_tasks", "run_held_out",
            "held_out_metrics", "recovery_grid", "CIRCUITS", "run_circuits", "circuit_metrics", "NOISY_SWEEPS",
            "run_noisy_sweeps",
            "noisy_metrics", "dnf_gates", "run_minimiser_timing", "timing_metrics"]
@@ -56,33 +57,12 @@ def training_stats(cfg: BoolformerConfig) -> dict[str, Any]:
     for model in MODELS:
         path = resolve(getattr(cfg, f"{model}_checkpoint"))
         stats = json.loads(stats_path(path).read_text())
-        runs = stats.get("runs") or [{"train_s": stats["wall_time_s"]}]
-        out.update({f"{model}_n_params": stats["n_params"], f"{model}_steps": stats["steps"],
-                    f"{model}_batch_size": stats["config"]["batch_size"],
-                    f"{model}_samples": stats["steps"] * stats["config"]["batch_size"],
-                    f"{model}_samples_per_s": stats["samples_per_s"],
-                    f"{model}_train_minutes": sum(r["train_s"] for r in runs) / 60,
-                    f"{model}_device": stats.get("device_name") or stats["device"],
-                    f"{model}_final_loss": stats["final_loss_mean_last10"],
-                    f"{model}_stage": MODEL_STAGES[model].stage})
+        out.update({f"{model}_{k}": v for k, v in training_summary(path).items()})
+        out[f"{model}_stage"] = MODEL_STAGES[model].stage
         regime = ("noiseless_max_dim", "noiseless_max_binary") if model == "noiseless" else (
             "noisy_max_active", "noisy_max_inputs", "noisy_max_points", "noisy_max_flip")
         out.update({key: stats["config"][key] for key in regime})
     return out
-
-
-def bootstrap_diff(a: np.ndarray, b: np.ndarray, n: int, seed: int, paired: bool = False,
-                   level: float = 0.9) -> tuple[float, float, float]:
-    """``mean(a) - mean(b)`` and its ``level`` bootstrap interval (resampling pairs when ``paired``)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    rng = np.random.default_rng([seed, 0xB007])
-    if paired:
-        idx = rng.integers(0, len(a), (n, len(a)))
-        diffs = a[idx].mean(1) - b[idx].mean(1)
-    else:
-        diffs = (a[rng.integers(0, len(a), (n, len(a)))].mean(1) - b[rng.integers(0, len(b), (n, len(b)))].mean(1))
-    lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
-    return float(a.mean() - b.mean()), float(lo), float(hi)
 
 
 def _first_perfect(ranked: Sequence[Candidate[Node]]) -> int | None:

@@ -186,15 +186,7 @@ def load_model(path: str | Path, cfg: BoolformerConfig, model: str) -> tuple[Seq
     stage = MODEL_STAGES[model]
     ckpt = stage.check(path, cfg.training_settings(model))
     net, vocab = build_model(cfg, model)
-    try:
-        net.load_state_dict(ckpt["model"])
-    except RuntimeError as err:
-        from paper_code.common.checkpoints import CheckpointSettingsError, display
-
-        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        detail = next((ln for ln in lines if ln.startswith("size mismatch")), lines[0] if lines else "")
-        raise CheckpointSettingsError(f"{display(path)} does not fit the model of this config ({detail}); "
-                                      f"{stage.other_model_hint()}") from err
+    stage.load_weights(net, ckpt["model"], path)
     return net.eval(), vocab
 
 

@@ -30,7 +30,7 @@ from paper_code.common.paths import REPO_ROOT
 
 __all__ = ["CheckpointError", "CheckpointMissingError", "CheckpointCorruptError", "CheckpointSettingsError",
            "ModelStage", "resolve", "display", "stats_path", "runs_path", "file_md5", "locked_md5", "read_stats",
-           "is_complete"]
+           "is_complete", "training_summary"]
 
 
 class CheckpointError(RuntimeError):
@@ -104,6 +104,19 @@ def read_stats(checkpoint: Path) -> dict[str, Any] | None:
         return json.loads(stats_path(checkpoint).read_text())
     except (OSError, ValueError):
         return None
+
+
+def training_summary(checkpoint: Path) -> dict[str, Any]:
+    """The training figures of the run(s) behind ``checkpoint``, from its stats file: parameters, steps, batch size,
+    samples seen, samples/s, minutes summed over the runs (a resumed checkpoint has several), device, and the final
+    loss (mean of the last 10 logged)."""
+    stats = json.loads(stats_path(checkpoint).read_text())
+    runs = stats.get("runs") or [{"train_s": stats["wall_time_s"]}]
+    batch = stats["config"]["batch_size"]
+    return {"n_params": stats["n_params"], "steps": stats["steps"], "batch_size": batch,
+            "samples": stats["steps"] * batch, "samples_per_s": stats["samples_per_s"],
+            "train_minutes": sum(r["train_s"] for r in runs) / 60,
+            "device": stats.get("device_name") or stats["device"], "final_loss": stats["final_loss_mean_last10"]}
 
 
 def is_complete(ckpt: Mapping[str, Any]) -> bool:
@@ -229,6 +242,21 @@ class ModelStage:
             raise CheckpointSettingsError(f"{where} was trained with other settings ({shown}); "
                                           f"{self.other_model_hint()}")
         return ckpt
+
+    def mismatch(self, err: Exception, path: Path) -> CheckpointSettingsError:
+        """The error for weights that do not fit the config's model (``err``: ``load_state_dict``'s), naming the
+        first size mismatch and the fix."""
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        detail = next((ln for ln in lines if ln.startswith("size mismatch")), lines[0] if lines else "")
+        return CheckpointSettingsError(f"{display(path)} does not fit the model of this config ({detail}); "
+                                       f"{self.other_model_hint()}")
+
+    def load_weights(self, net: Any, state: Mapping[str, Any], path: Path) -> None:
+        """``net.load_state_dict(state)``, raising :meth:`mismatch` for the weights of another architecture."""
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as err:
+            raise self.mismatch(err, path) from err
 
     def other_model_hint(self) -> str:
         return (f"your params select a different model than the committed checkpoint: retrain with "

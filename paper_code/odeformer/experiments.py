@@ -75,15 +75,11 @@ def load_method(cfg: OdeformerConfig, checkpoint: str | Path | None = None, **kw
     from paper_code.odeformer.train import load_model
 
     path = C.resolve(checkpoint or cfg.checkpoint_path)
-    where = C.display(path)
     C.MODEL_STAGE.check(path, cfg.training_settings())
-    retrain = C.MODEL_STAGE.other_model_hint()
     try:
         model, vocabs = load_model(path, cfg)
     except RuntimeError as err:  # load_state_dict: the weights of another architecture
-        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        detail = next((ln for ln in lines if ln.startswith("size mismatch")), lines[0] if lines else "")
-        raise CheckpointSettingsError(f"{where} does not fit the model of this config ({detail}); {retrain}") from err
+        raise C.MODEL_STAGE.mismatch(err, path) from err
     opts = dict(n_candidates=cfg.n_candidates, temperature=cfg.temperature, beam_size=cfg.beam_size,
                 max_bag=cfg.max_bag, seed=cfg.seed)
     opts.update(kw)

@@ -7,6 +7,10 @@ built from ``math`` (~2 µs per call) with the core's safe semantics (``docs/sym
 ``div``/``inv`` by 0, ``log`` of x <= 0, ``sqrt`` of x < 0 and domain errors give NaN; overflow gives
 ±inf, as NumPy does. Operators without a scalar form here (``idiv``, ``mod``, logic) fall back to the
 NumPy evaluator, so every tree compiles.
+
+:func:`extend_recurrence_float` rolls a recurrence ``u_n = f(n, u_{n-1}, ..., u_{n-d})`` forward in float64, the
+float counterpart of :func:`paper_code.symbolic.exact.extend_recurrence` (same naming: ``x_0_k`` is ``u_{n-k}``, the
+first term has ``n = 1``).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import numpy as np
 
 from paper_code.symbolic.expressions import NAMED_CONSTANTS, Node, variable_index
 
-__all__ = ["compile_system", "python_source"]
+__all__ = ["compile_system", "python_source", "recurrence_lags", "compile_recurrence", "extend_recurrence_float"]
 
 _NAN, _INF = float("nan"), float("inf")
 
@@ -131,3 +135,44 @@ def compile_system(system: Sequence[Node], dim: int | None = None) -> Callable[[
         except (OverflowError, ZeroDivisionError, ValueError):
             return np.full(len(trees), _NAN)
     return f
+
+
+def recurrence_lags(tree: Node) -> dict[str, int]:
+    """``{"x_0_k": k}`` for the lags a scalar recurrence reads; ``ValueError`` for any other variable than ``n``."""
+    lags = {}
+    for name in sorted(tree.variables()):
+        if name == "n":
+            continue
+        parts = name.split("_")
+        if len(parts) != 3 or parts[:2] != ["x", "0"] or not parts[2].isdigit() or int(parts[2]) < 1:
+            raise ValueError(f"variable {name!r} is neither a lag x_0_k (k >= 1) nor the index n of a scalar "
+                             "recurrence")
+        lags[name] = int(parts[2])
+    return lags
+
+
+def compile_recurrence(tree: Node) -> tuple[Callable[[float, Sequence[float]], float], int]:
+    """``(step, d)``: ``step(n, history)`` evaluates the recurrence for index ``n`` on the terms so far (the last
+    ``d`` are read), and ``d`` is the largest lag."""
+    lags = recurrence_lags(tree)
+    depth = max(lags.values(), default=0)
+    renamed = tree.relabel({"n": "x_0", **{name: f"x_{k}" for name, k in lags.items()}})
+    f = compile_system([renamed], dim=depth + 1)
+
+    def step(n: float, history: Sequence[float]) -> float:
+        return float(f(np.array([n, *(history[-k] for k in range(1, depth + 1))], dtype=float))[0])
+    return step, depth
+
+
+def extend_recurrence_float(tree: Node, terms: Sequence[float], n_new: int) -> np.ndarray:
+    """The ``n_new`` float64 terms that follow ``terms``, each appended before the next is computed; numerical
+    trouble comes back as NaN/inf values (never raises). ``ValueError`` if a lag reaches before the first term."""
+    if n_new < 0:
+        raise ValueError(f"n_new must be >= 0, got {n_new}")
+    step, depth = compile_recurrence(tree)
+    series = [float(u) for u in terms]
+    if depth > len(series):
+        raise ValueError(f"the recurrence reads {depth} terms back but only {len(series)} are given")
+    for _ in range(n_new):
+        series.append(step(len(series) + 1, series))
+    return np.array(series[len(terms):], dtype=float)

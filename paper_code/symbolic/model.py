@@ -57,12 +57,16 @@ class Seq2SeqConfig(Validated):
 
 def sequence_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]) -> torch.Tensor:
     """Token-mean cross-entropy of ``seq[:, 1:]`` given ``seq[:, :-1]`` for a batch ``(ids, mask, seq)`` (padding,
-    id 0, ignored): the training loss of every symbolic paper (a ``loss_fn`` of the shared Trainer). ``model`` may
+    id 0, ignored; only the positions that have a target are projected onto the vocabulary, which matters for a
+    large output vocabulary such as the 10,000 base digits of the numeric recurrence model): the training loss of every
+    symbolic paper (a ``loss_fn`` of the shared Trainer). ``model`` may
     be the DDP wrapper, so the forward goes through ``model(...)``; under DDP each rank averages over its own
     tokens, so the global loss is a mean of per-rank token means (≈ the global token mean)."""
     ids, mask, seq = batch
-    logits = model(ids, mask, seq[:, :-1])  # (B, T-1, V)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), seq[:, 1:].reshape(-1), ignore_index=0)
+    target = seq[:, 1:]
+    keep = target != 0
+    logits = model(ids, mask, seq[:, :-1], keep)  # (K, V): only the K positions with a target are projected
+    return F.cross_entropy(logits, target[keep])
 
 
 class Seq2SeqTransformer(nn.Module):
@@ -109,9 +113,10 @@ class Seq2SeqTransformer(nn.Module):
         points), or ``(B, S)`` token ids → ``(B, S, d)`` with ``encoder_input="tokens"``."""
         return self.encoder(self.embedder(point_ids), src_key_padding_mask=self.source_mask(point_ids, point_mask))
 
-    def decode_logits(self, memory: torch.Tensor, tgt: torch.Tensor,
-                      memory_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits ``(B, T, V)`` for decoder input ids ``tgt`` ``(B, T)`` (causal)."""
+    def decode_logits(self, memory: torch.Tensor, tgt: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                      keep: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits ``(B, T, V)`` for decoder input ids ``tgt`` ``(B, T)`` (causal); with a bool ``keep`` ``(B, T)``,
+        only the kept positions' logits ``(K, V)``, in row-major order (the others are never projected)."""
         T = tgt.shape[1]
         if T > self.cfg.max_len:
             raise ValueError(f"target length {T} exceeds max_len={self.cfg.max_len}")
@@ -119,11 +124,16 @@ class Seq2SeqTransformer(nn.Module):
         causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).triu(1)  # True = masked
         h = self.decoder(h, memory, tgt_mask=causal, tgt_is_causal=True,
                          tgt_key_padding_mask=tgt == self.pad_id, memory_key_padding_mask=memory_mask)
+        if keep is not None:
+            h = h[keep]
         return h @ self.tok.weight.T + self.out_bias  # shared input/output embedding
 
-    def forward(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, tgt: torch.Tensor) -> torch.Tensor:
+    def forward(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, tgt: torch.Tensor,
+                keep: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of ``tgt``'s next tokens, all ``(B, T, V)`` or the ``keep`` ones ``(K, V)``
+        (:meth:`decode_logits`)."""
         point_mask = self.source_mask(point_ids, point_mask)
-        return self.decode_logits(self.encode(point_ids, point_mask), tgt, point_mask)
+        return self.decode_logits(self.encode(point_ids, point_mask), tgt, point_mask, keep)
 
     def loss(self, point_ids: torch.Tensor, point_mask: torch.Tensor | None, seq: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of ``seq`` = ``<EOS> tokens <EOS> <PAD>…`` (B, T): predict ``seq[:, 1:]`` from

@@ -152,22 +152,6 @@ def test_noisy_metrics_sign_convention():
     assert m["noisy_points_effect_ci_low"] > 0 and m["noisy_inactive_effect_ci_high"] < 0
 
 
-def test_bootstrap_diff_unpaired_and_paired():
-    rng = np.random.default_rng(0)
-    b = rng.normal(0.0, 1.0, 120)
-    a = b + 0.5 + rng.normal(0.0, 0.01, 120)
-    d, lo, hi = E.bootstrap_diff(a, b, 2000, seed=1)
-    assert d == pytest.approx(a.mean() - b.mean()) and lo < d < hi
-    assert E.bootstrap_diff(a, b, 2000, seed=1) == (d, lo, hi)  # seeded
-    pd_, plo, phi = E.bootstrap_diff(a, b, 2000, seed=1, paired=True)
-    assert pd_ == d and plo < d < phi
-    assert phi - plo < 0.01 < hi - lo  # pairs remove the shared spread
-    _, nlo, nhi = E.bootstrap_diff(a, b, 2000, seed=1, level=0.5)
-    assert lo < nlo < nhi < hi
-    d, lo, hi = E.bootstrap_diff(np.ones(30), np.zeros(10), 500, seed=0)  # unequal sizes
-    assert (d, lo, hi) == (1.0, 1.0, 1.0)
-
-
 def test_timing_metrics_on_a_crafted_frame():
     rows = []
     for i, (tb, ts, exact, gb, gs) in enumerate([(0.1, 1.0, True, 2, 3), (0.2, 2.0, True, 5, 4),

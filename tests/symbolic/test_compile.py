@@ -4,7 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from paper_code.symbolic.compile import compile_system
+from paper_code.symbolic.compile import compile_system, extend_recurrence_float
+from paper_code.symbolic.encoding import decode
+from paper_code.symbolic.exact import extend_recurrence
 from paper_code.symbolic.expressions import OPERATORS, Node, const, op, var
 from paper_code.symbolic.generator import E2E, ODEFORMER, generate_system
 
@@ -76,3 +78,15 @@ def test_compiled_integration_matches_numpy_integration():
 def test_leaf_only_tree():
     f = compile_system([Node(2.5)], 1)
     assert f([7.0]).tolist() == [2.5]
+
+
+def test_extend_recurrence_float_matches_the_exact_integer_one_and_signals_trouble():
+    tree = decode("add mul n x_0_2 sub x_0_1 INT+ 3".split())  # u_n = n u_{n-2} + u_{n-1} - 3
+    exact = extend_recurrence(tree, [1, 2], 12)
+    assert extend_recurrence_float(tree, [1.0, 2.0], 12).tolist() == [float(u) for u in exact]
+    assert np.isnan(extend_recurrence_float(decode("log sub INT+ 2 n".split()), [], 3)[-1])  # log(2 - 3)
+    assert extend_recurrence_float(decode("sin n".split()), [], 2).tolist() == [math.sin(1), math.sin(2)]
+    with pytest.raises(ValueError, match="reads 2 terms back"):
+        extend_recurrence_float(tree, [1.0], 1)
+    with pytest.raises(ValueError, match="neither a lag"):
+        extend_recurrence_float(decode("add x_1 n".split()), [1.0], 1)

@@ -8,7 +8,7 @@ import torch
 from paper_code.symbolic.embedder import PointEmbedder, Vocabulary, input_vocabulary, output_vocabulary, tokenize_points
 from paper_code.symbolic.encoding import encode
 from paper_code.symbolic.expressions import const, op, var
-from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer
+from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer, sequence_loss
 from paper_code.symbolic.numbers import FloatTokenizer
 
 FLOATS = FloatTokenizer(precision=3, max_exponent=10)
@@ -64,6 +64,26 @@ def test_forward_shapes_and_finite_grads():
     assert torch.isfinite(loss)
     for name, p in model.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
+
+
+def test_sequence_loss_projects_only_target_positions_and_equals_the_full_loss():
+    model = _model(2).train()
+    ids, mask = _batch(1)
+    seq = torch.randint(2, len(OUT_VOCAB), (3, 10))
+    seq[:, 0] = OUT_VOCAB.eos_id
+    seq[0, 6:] = OUT_VOCAB.pad_id  # ragged targets: padding is ignored either way
+    seq[1, 3:] = OUT_VOCAB.pad_id
+    keep = seq[:, 1:] != OUT_VOCAB.pad_id
+    assert model(ids, mask, seq[:, :-1], keep).shape == (int(keep.sum()), len(OUT_VOCAB))
+    torch.testing.assert_close(model(ids, mask, seq[:, :-1], keep), model(ids, mask, seq[:, :-1])[keep])
+    fast, full = sequence_loss(model, (ids, mask, seq)), model.loss(ids, mask, seq)
+    torch.testing.assert_close(fast, full)
+    g_fast = torch.autograd.grad(fast, list(model.parameters()), allow_unused=True)
+    g_full = torch.autograd.grad(model.loss(ids, mask, seq), list(model.parameters()), allow_unused=True)
+    for a, b in zip(g_fast, g_full):
+        assert (a is None) == (b is None)
+        if a is not None:
+            torch.testing.assert_close(a, b)
 
 
 def test_beam_one_equals_greedy_and_sampling():

@@ -1,0 +1,69 @@
+"""Benchmark rows of recurrent_sequences: training the symbolic and the numeric model (training), and inference on
+OEIS sequences against the classical baselines on the same sequences (inference).
+
+    python -m paper_code.pipeline.bench --only recurrent_sequences
+
+Needs the trained quick checkpoints for the inference rows (``dvc pull train_recurrence_symbolic
+train_recurrence_numeric``) and the OEIS reference file (else the built-in classic sequences are used).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from paper_code.common.config import resolve_config
+from paper_code.pipeline.bench_rows import InferenceRow, TrainingRow
+from paper_code.pipeline.bench_tools import BenchContext, captured_trainer, measure_training, threads_label
+from paper_code.recurrence import experiments as X
+from paper_code.recurrence.config import MODELS, kind_of, target_of
+from paper_code.recurrence.train import train
+
+PAPER = "recurrent_sequences"
+
+
+def training(ctx: BenchContext, model: str) -> TrainingRow:
+    """The quick preset's ``model`` and batch, sequences generated in the loop (no prefetching process)."""
+    preset = resolve_config(PAPER, "quick")
+    cfg = preset.replace(loader_workers=0)
+    with tempfile.TemporaryDirectory(prefix=f"bench_recurrence_{model}_") as tmp:
+        trainer = captured_trainer(train, cfg, model, checkpoint_path=Path(tmp) / "model.pt", progress=False)
+        n_params = sum(p.numel() for p in trainer.model.parameters())
+        kind, target = kind_of(model), target_of(model)
+        terms = "integer terms (base 10,000)" if kind == "int" else "float terms (sign, 4-digit mantissa, exponent)"
+        writes = "a recurrence (prefix tokens)" if target == "symbolic" else "the next 10 terms"
+        return measure_training(
+            trainer, ctx, paper=PAPER,
+            model=f"recurrence {model}, d={cfg.d_model}, {cfg.enc_layers}+{cfg.dec_layers} layers, "
+                  f"{n_params / 1e6:.2f}M parameters (symbolic core)",
+            sample=f"{cfg.min_terms}-{cfg.max_terms} {terms}, ≤ {cfg.max_input_tokens} tokens → {writes}",
+            samples_per_step=cfg.batch_size,
+            note=f"batch {cfg.batch_size}, AdamW, sequences drawn in the loop (the training stage prefetches them "
+                 f"in {preset.loader_workers} other process)")
+
+
+def inference(ctx: BenchContext) -> list[InferenceRow]:
+    """OEIS sequences, first 15 terms in, next term exact: the symbolic model (beam + fit ranking) and the numeric
+    one against SymPy's linear recurrence and the holonomic guess."""
+    cfg = resolve_config(PAPER, "quick").replace(oeis_sequences=ctx.pick(300, 40))
+    methods = X.load_methods(cfg)
+    seqs, source = X.oeis_sample(cfg)
+    res = X.run_oeis({m: methods[m] for m in ("symbolic_beam", "numeric")}, seqs, (15,), cfg.n_predict)
+    table = X.oeis_table(res).set_index("method")
+    rows = []
+    for model, label in (("symbolic_beam", f"symbolic model, beam {cfg.beam_size} ranked by fit"),
+                         ("numeric", "numeric model, greedy")):
+        for base, base_label in (("linear_recurrence", "SymPy find_linear_recurrence"),
+                                 ("holonomic_recurrence", "holonomic guess (exact, r ≤ 3, deg ≤ 3)")):
+            rows.append(InferenceRow(
+                paper=PAPER, task=f"OEIS ({source}), 15 terms in", n_problems=int(table.loc[model, "sequences"]),
+                threads=threads_label(), model=label, model_s=float(table.loc[model, "seconds"]),
+                model_accuracy=float(table.loc[model, "next1"]), baseline=base_label,
+                baseline_s=float(table.loc[base, "seconds"]), baseline_accuracy=float(table.loc[base, "next1"]),
+                accuracy="next term exact", note="mean seconds per sequence; the models decode in batches"))
+    return rows
+
+
+def bench(ctx: BenchContext):
+    for model in MODELS:
+        yield training(ctx, model)
+    yield from inference(ctx)
