@@ -47,7 +47,8 @@ MAX_PREDICTED_DIGITS = 1000
 
 
 def is_recurrence(tree: Node, n_observed: int) -> bool:
-    """Reads only ``n``, integer constants and lags ``x_0_k`` with ``1 <= k < n_observed``."""
+    """Reads only ``n`` and lags ``x_0_k`` with ``1 <= k < n_observed``, and holds no float-valued constant (the
+    vocabularies write integers and the named constants e, π, γ)."""
     for v in tree.variables():
         if v == "n":
             continue

@@ -85,3 +85,24 @@ def test_out_of_vocabulary_table_and_prefixed_metrics(trained_float):
     assert len(oov) == len(E.OOV_FUNCTIONS)
     assert (oov[["symbolic error", "numeric error"]] >= 0).all().all()
     assert E.prefixed({"a": 1}, "float_") == {"float_a": 1}
+
+
+def test_float_estimator(trained_float):
+    from paper_code.recurrence.estimator import RecurrenceRegressor
+
+    cfg, _ = trained_float
+    values = [0.5 * 1.1**k for k in range(12)]
+    est = RecurrenceRegressor(kind="float", config=cfg).fit(np.array(values))
+    assert est.fit_ == est.score() <= 0.0 and est.equations_str_[0].startswith("u_n = ")
+    expected = I.roll_forward(est.trees_[0], tuple(values), 3, "float")
+    if expected is None:
+        with pytest.raises(ValueError, match="no finite value"):
+            est.predict(3)
+    else:
+        assert est.predict(3) == expected
+    with pytest.raises(ValueError, match="finite"):
+        RecurrenceRegressor(kind="float", config=cfg).fit([1.0, float("nan"), 2.0])
+    with pytest.raises(TypeError, match="integers only"):
+        RecurrenceRegressor(config=cfg).fit([1.0, 2.5, 3.0])
+    with pytest.raises(ValueError, match="valid: int, float"):
+        RecurrenceRegressor(kind="complex", config=cfg).fit([1, 2, 3])
