@@ -33,6 +33,7 @@ from paper_code.recurrence.config import (
     RecurrentSequencesConfig,
 )
 from paper_code.recurrence.data import effective_degree, held_out_sequences, input_tokens, input_vocabulary
+from paper_code.recurrence.estimator import recurrence_str
 from paper_code.recurrence.generator import Recurrence
 from paper_code.recurrence.inference import NumericMethod, SymbolicMethod
 from paper_code.recurrence.oeis import OeisSequence, load_oeis
@@ -200,15 +201,14 @@ def run_oov(methods: dict[str, SymbolicMethod | NumericMethod], n_observed: int,
     """The float models on ``u_n = f(n)``, ``n = 1..n_observed``, for the out-of-vocabulary functions: the
     recurrence the symbolic model writes (beam, ranked by fit) and the largest relative error of each method over
     the next ``n_predict`` terms (the paper's examples: ``J0(n) ≈ (sin n + cos n) / sqrt(π n)``)."""
-    from paper_code.recurrence.estimator import recurrence_str
-
+    sym = methods["symbolic_beam"]
+    if not isinstance(sym, SymbolicMethod):
+        raise TypeError(f"methods['symbolic_beam'] must be a SymbolicMethod, got {type(sym).__name__}")
     rows = []
     n = np.arange(1, n_observed + n_predict + 1, dtype=float)
     series = {name: f(n) for name, (_, f) in OOV_FUNCTIONS.items()}
     observed = [tuple(float(v) for v in series[name][:n_observed]) for name in OOV_FUNCTIONS]
     truth = [tuple(float(v) for v in series[name][n_observed:]) for name in OOV_FUNCTIONS]
-    sym = methods["symbolic_beam"]
-    assert isinstance(sym, SymbolicMethod)
     sym_pred, trees = sym.predict_many(observed, n_predict)
     num_pred = _predict(methods["numeric"], observed, n_predict)
     for name, y, sp, tree, npred in zip(OOV_FUNCTIONS, truth, sym_pred, trees, num_pred):

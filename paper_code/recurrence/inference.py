@@ -24,7 +24,7 @@ the prediction None.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -125,7 +125,8 @@ def _encode_inputs(sequences: Sequence[Sequence[int]] | Sequence[Sequence[float]
     return keep, ids
 
 
-def _batches(ids: list[list[int]], chunk: int, pad_id: int):
+def _batches(ids: list[list[int]], chunk: int, pad_id: int
+             ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor]]:
     """Chunks of similar lengths (sorted), as ``(positions, ids (b, S), mask)``."""
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     for start in range(0, len(order), chunk):

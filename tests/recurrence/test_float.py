@@ -81,7 +81,10 @@ def test_tiny_float_models_evaluate(trained_float):
 
 def test_out_of_vocabulary_table_and_prefixed_metrics(trained_float):
     cfg, _ = trained_float
-    oov = E.run_oov(E.load_methods(cfg, "float"), cfg.max_terms, cfg.n_predict)
+    methods = E.load_methods(cfg, "float")
+    oov = E.run_oov(methods, cfg.max_terms, cfg.n_predict)
+    with pytest.raises(TypeError, match="SymbolicMethod"):
+        E.run_oov({"symbolic_beam": methods["numeric"], "numeric": methods["numeric"]}, 10, 2)
     assert len(oov) == len(E.OOV_FUNCTIONS)
     assert (oov[["symbolic error", "numeric error"]] >= 0).all().all()
     assert E.prefixed({"a": 1}, "float_") == {"float_a": 1}
