@@ -62,10 +62,9 @@ class Boolformer(SymbolicEstimator):
     def _load(self) -> Any:
         cfg = self._config()
         path = self.checkpoint or getattr(cfg, f"{self.model}_checkpoint")
-        stage = MODEL_STAGES[self.model]
         return load_checkpoint(path, lambda p: load_model(p, cfg, self.model),
                                key=(self.model, json.dumps(cfg.training_settings(self.model), sort_keys=True)),
-                               restore=stage.pull, train_hint=f"train it with `{stage.retrain}` ({stage.cost})")
+                               stage=MODEL_STAGES[self.model])
 
     def _method(self) -> BoolformerMethod:
         cfg = self._config()

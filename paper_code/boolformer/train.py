@@ -182,12 +182,8 @@ def load_model(path: str | Path, cfg: BoolformerConfig, model: str) -> tuple[Seq
 
     Checks the file first (:meth:`~paper_code.common.checkpoints.ModelStage.check`: missing, corrupt, unfinished,
     other settings, each with its fix)."""
-    path = resolve(path)
-    stage = MODEL_STAGES[model]
-    ckpt = stage.check(path, cfg.training_settings(model))
-    net, vocab = build_model(cfg, model)
-    stage.load_weights(net, ckpt["model"], path)
-    return net.eval(), vocab
+    return MODEL_STAGES[model].load_trained(resolve(path), cfg.training_settings(model),
+                                            lambda: build_model(cfg, model))
 
 
 # --------------------------------------------------------------------------- CLI

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -257,6 +257,15 @@ class ModelStage:
             net.load_state_dict(state)
         except RuntimeError as err:
             raise self.mismatch(err, path) from err
+
+    def load_trained(self, path: Path, settings: Mapping[str, Any], build: Callable[[], tuple[Any, Any]]
+                     ) -> tuple[Any, Any]:
+        """The model a training run wrote at ``path``: the file checked (:meth:`check`), ``build()`` called for
+        ``(net, extra)`` (e.g. the vocabulary), the weights loaded (:meth:`load_weights`); ``net`` in eval mode."""
+        ckpt = self.check(path, settings)
+        net, extra = build()
+        self.load_weights(net, ckpt["model"], path)
+        return net.eval(), extra
 
     def other_model_hint(self) -> str:
         return (f"your params select a different model than the committed checkpoint: retrain with "

@@ -77,10 +77,9 @@ class RecurrenceRegressor(SymbolicEstimator):
     def _load(self) -> Any:
         cfg, model = self._config(), self._model()
         path = self.checkpoint or getattr(cfg, f"{model}_checkpoint")
-        stage = MODEL_STAGES[model]
         return load_checkpoint(path, lambda p: load_model(p, cfg, model),
                                key=(model, json.dumps(cfg.training_settings(model), sort_keys=True)),
-                               restore=stage.pull, train_hint=f"train it with `{stage.retrain}` ({stage.cost})")
+                               stage=MODEL_STAGES[model])
 
     def _check_sequence(self, sequence: Any, what: str = "sequence") -> tuple:
         number = "integers" if self.kind == "int" else "real numbers"

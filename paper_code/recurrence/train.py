@@ -117,12 +117,8 @@ def load_model(path: str | Path, cfg: RecurrentSequencesConfig, model: str
     """Model (eval mode, CPU) and output vocabulary from a checkpoint of ``model`` written by :func:`train`; the file
     is checked first (missing, corrupt, unfinished, other settings: each with its fix)."""
     _check_model(model)
-    path = resolve(path)
-    stage = MODEL_STAGES[model]
-    ckpt = stage.check(path, cfg.training_settings(model))
-    net, vocab = build_model(cfg, model)
-    stage.load_weights(net, ckpt["model"], path)
-    return net.eval(), vocab
+    return MODEL_STAGES[model].load_trained(resolve(path), cfg.training_settings(model),
+                                            lambda: build_model(cfg, model))
 
 
 def _train_command(cfg: RecurrentSequencesConfig, model: str | None, progress: bool, time_budget_s: float | None,

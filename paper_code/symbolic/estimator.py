@@ -57,14 +57,19 @@ def resolve_path(path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path, build: Callable[[Path], Any], key: Hashable = None,
-                    restore: str | None = None, train_hint: str = "") -> Any:
+                    restore: str | None = None, train_hint: str = "", stage: Any = None) -> Any:
     """``build(path)`` (the paper's checked loading: model and vocabularies), cached per file (path, size,
     modification time) and ``key`` (what else ``build`` depends on, e.g. the scale).
 
     A missing file raises :class:`CheckpointMissingError` naming the command that restores it: ``restore``
     (e.g. ``dvc pull train_odeformer``), by default ``dvc pull <path>``; ``train_hint`` adds the alternative.
-    Errors of ``build`` (corrupt file, other model size) pass through unchanged.
+    Errors of ``build`` (corrupt file, other model size) pass through unchanged. ``stage`` (the
+    :class:`~paper_code.common.checkpoints.ModelStage` that trains the model) supplies both: its ``dvc pull`` and
+    its retraining command with their cost.
     """
+    if stage is not None:
+        restore = restore or stage.pull
+        train_hint = train_hint or f"train it with `{stage.retrain}` ({stage.cost})"
     full = resolve_path(path)
     if not full.is_file():
         inside = full.is_relative_to(REPO_ROOT)
