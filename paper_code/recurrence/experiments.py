@@ -6,18 +6,24 @@
   operators, by recurrence degree, by horizon and by tolerance, with bootstrap intervals for the claims' trends.
 * :func:`run_oeis` — the first ``N_I`` terms of OEIS sequences in, exact match of the next 1 and next 10 terms, for
   the models and the classical baselines (:mod:`paper_code.recurrence.baselines`), each timed on the same sequences.
+* :func:`oov_predictions` / :func:`run_oov` — the float models on functions outside their vocabulary, and
+  :func:`run_oov_constants` — constants read from ``u_n = c·n`` (the protocol of the official code
+  ``facebookresearch/recur``, ``notebooks/streamlit.py``).
 
 Methods: ``symbolic_beam`` (beam search, hypotheses ranked by fit to the observed terms), ``symbolic_greedy`` and
 ``numeric`` (greedy; the paper's in-domain evaluation decodes greedily).
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sympy
 from scipy import special
 
 from paper_code.common.checkpoints import resolve, training_summary
@@ -34,16 +40,20 @@ from paper_code.recurrence.config import (
 )
 from paper_code.recurrence.data import effective_degree, held_out_sequences, input_tokens, input_vocabulary
 from paper_code.recurrence.estimator import recurrence_str
-from paper_code.recurrence.generator import Recurrence
+from paper_code.recurrence.generator import Recurrence, lags_of
 from paper_code.recurrence.inference import NumericMethod, SymbolicMethod
 from paper_code.recurrence.oeis import OeisSequence, load_oeis
-from paper_code.recurrence.scoring import TOLERANCES, max_relative_error
+from paper_code.recurrence.scoring import TOLERANCES, max_relative_error, relative_error
 from paper_code.recurrence.train import MODEL_STAGES, load_model
 from paper_code.symbolic.candidates import DecodingSettings
+from paper_code.symbolic.compile import extend_recurrence_float
+from paper_code.symbolic.expressions import Node
+from paper_code.symbolic.sympy_bridge import symbol, to_sympy
 
 __all__ = ["METHODS", "BASELINES", "load_methods", "training_stats", "held_out", "run_in_domain",
            "accuracy_table", "in_domain_metrics", "oeis_sample", "run_oeis", "oeis_metrics", "oeis_table",
-           "famous_table", "prefixed", "OOV_FUNCTIONS", "run_oov"]
+           "famous_table", "prefixed", "OOV_FUNCTIONS", "OovPrediction", "oov_predictions", "oov_table", "run_oov",
+           "OOV_CONSTANTS", "constant_sequence", "constant_value", "constant_formula", "run_oov_constants"]
 
 METHODS = ("symbolic_beam", "symbolic_greedy", "numeric")
 #: Classical baselines on OEIS: name -> ``f(observed, n_terms)``.
@@ -197,25 +207,137 @@ OOV_FUNCTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
 }
 
 
-def run_oov(methods: dict[str, SymbolicMethod | NumericMethod], n_observed: int, n_predict: int) -> pd.DataFrame:
-    """The float models on ``u_n = f(n)``, ``n = 1..n_observed``, for the out-of-vocabulary functions: the
-    recurrence the symbolic model writes (beam, ranked by fit) and the largest relative error of each method over
-    the next ``n_predict`` terms (the paper's examples: ``J0(n) ≈ (sin n + cos n) / sqrt(π n)``)."""
+@dataclasses.dataclass(frozen=True)
+class OovPrediction:
+    """One out-of-vocabulary function: its label, its true terms (observed, then future), how many are observed,
+    the recurrence the symbolic model wrote, and each model's predicted future terms (None: no prediction)."""
+
+    label: str
+    terms: tuple[float, ...]
+    n_observed: int
+    recurrence: str
+    symbolic: tuple[float, ...] | None
+    numeric: tuple[float, ...] | None
+
+    @property
+    def future(self) -> tuple[float, ...]:
+        return self.terms[self.n_observed:]
+
+
+def oov_predictions(methods: dict[str, SymbolicMethod | NumericMethod], n_observed: int, n_predict: int
+                    ) -> list[OovPrediction]:
+    """The float models on ``u_n = f(n)``, ``n = 1..n_observed``, for :data:`OOV_FUNCTIONS`: the recurrence the
+    symbolic model writes (beam, ranked by fit) and the next ``n_predict`` terms of each model."""
     sym = methods["symbolic_beam"]
     if not isinstance(sym, SymbolicMethod):
         raise TypeError(f"methods['symbolic_beam'] must be a SymbolicMethod, got {type(sym).__name__}")
-    rows = []
     n = np.arange(1, n_observed + n_predict + 1, dtype=float)
-    series = {name: f(n) for name, (_, f) in OOV_FUNCTIONS.items()}
-    observed = [tuple(float(v) for v in series[name][:n_observed]) for name in OOV_FUNCTIONS]
-    truth = [tuple(float(v) for v in series[name][n_observed:]) for name in OOV_FUNCTIONS]
+    series = [tuple(float(v) for v in f(n)) for _, f in OOV_FUNCTIONS.values()]
+    observed = [s[:n_observed] for s in series]
     sym_pred, trees = sym.predict_many(observed, n_predict)
     num_pred = _predict(methods["numeric"], observed, n_predict)
-    for name, y, sp, tree, npred in zip(OOV_FUNCTIONS, truth, sym_pred, trees, num_pred):
-        rows.append({"function": OOV_FUNCTIONS[name][0], "symbolic recurrence": recurrence_str(tree) if tree else "-",
-                     "symbolic error": max_relative_error(sp, y, n_predict),
-                     "numeric error": max_relative_error(npred, y, n_predict)})
+    return [OovPrediction(label, s, n_observed, recurrence_str(tree) if tree else "-", sp, npred)
+            for (label, _), s, sp, tree, npred in zip(OOV_FUNCTIONS.values(), series, sym_pred, trees, num_pred)]
+
+
+def oov_table(preds: Sequence[OovPrediction]) -> pd.DataFrame:
+    """Per function: the symbolic recurrence and each model's largest relative error over the predicted terms."""
+    rows = [{"function": p.label, "symbolic recurrence": p.recurrence,
+             "symbolic error": max_relative_error(p.symbolic, p.future, len(p.future)),
+             "numeric error": max_relative_error(p.numeric, p.future, len(p.future))} for p in preds]
     return pd.DataFrame(rows).set_index("function")
+
+
+def run_oov(methods: dict[str, SymbolicMethod | NumericMethod], n_observed: int, n_predict: int) -> pd.DataFrame:
+    """The float models on ``u_n = f(n)``, ``n = 1..n_observed``, for the out-of-vocabulary functions: the
+    recurrence the symbolic model writes (beam, ranked by fit) and the largest relative error of each method over
+    the next ``n_predict`` terms (the paper's examples: ``J0(n) ≈ (sin n + cos n) / sqrt(π n)``); the terms
+    themselves: :func:`oov_predictions`."""
+    return oov_table(oov_predictions(methods, n_observed, n_predict))
+
+
+# --------------------------------------------------------------------------- out-of-vocabulary constants
+#: Constants read by the float model: name -> (label, value). ζ(2) is the paper's example (1.644934 ≈ π²/6); the
+#: vocabulary can write √2, ln 2, φ, 1/π and e^γ exactly, Apéry's ζ(3) and Catalan's G have no known closed form.
+OOV_CONSTANTS: dict[str, tuple[str, float]] = {
+    name: (label, float(expr)) for name, label, expr in (
+        ("zeta2", "ζ(2) = π²/6", sympy.pi**2 / 6),
+        ("sqrt2", "√2", sympy.sqrt(2)),
+        ("ln2", "ln 2", sympy.log(2)),
+        ("golden_ratio", "golden ratio φ", sympy.GoldenRatio),
+        ("apery", "Apéry's ζ(3)", sympy.zeta(3)),
+        ("catalan", "Catalan's G", sympy.Catalan),
+        ("inv_pi", "1/π", 1 / sympy.pi),
+        ("exp_gamma", "e^γ", sympy.exp(sympy.EulerGamma)),
+    )
+}
+
+
+def constant_sequence(c: float, n_terms: int = 24) -> tuple[float, ...]:
+    """``u_n = c·n`` for ``n = 1..n_terms``, the input of the constant protocol (official code
+    ``facebookresearch/recur``, ``notebooks/streamlit.py``: ``c·n``, ``n = 1..24``); our models also give the first
+    term ``n = 1``."""
+    if isinstance(n_terms, bool) or not isinstance(n_terms, int) or n_terms < 2:
+        raise ValueError(f"n_terms must be an integer >= 2, got {n_terms!r}")
+    if not math.isfinite(c) or c == 0:
+        raise ValueError(f"the constant must be finite and non-zero (its relative error is undefined), got {c!r}")
+    return tuple(c * n for n in range(1, n_terms + 1))
+
+
+def constant_value(tree: Node, observed: Sequence[float]) -> float:
+    """The constant a recurrence approximates: ``u_N / N``, ``N = len(observed)``, the recurrence rolled forward
+    from its ``d`` initial terms (the first observed ones, ``d`` its largest lag) to index ``N`` (official code:
+    the last predicted term over its index); NaN when a term is not finite."""
+    d = max(lags_of(tree), default=0)
+    if d >= len(observed):
+        raise ValueError(f"the recurrence reads {d} terms back but only {len(observed)} are observed")
+    last = float(extend_recurrence_float(tree, observed[:d], len(observed) - d)[-1])
+    return last / len(observed) if math.isfinite(last) else math.nan
+
+
+def constant_formula(tree: Node) -> tuple[str, float]:
+    """The approximation as a formula, and its value: for a tree without lags, its closed form with ``n = 1``
+    (SymPy; official code: ``n`` replaced by 1); a recurrence (it reads ``u_{n-k}``) has no closed form: its string
+    prefixed ``recurrence:``, and NaN."""
+    if lags_of(tree):
+        return f"recurrence: {recurrence_str(tree)}", math.nan
+    expr = to_sympy(tree).subs(symbol("n"), 1)
+    value = expr.evalf()
+    return str(expr), float(value) if value.is_real else math.nan
+
+
+def run_oov_constants(method: SymbolicMethod, constants: Mapping[str, tuple[str, float]] | None = None,
+                      n_terms: int = 24, beam: int | None = None) -> pd.DataFrame:
+    """The float symbolic model on ``u_n = c·n``, ``n = 1..n_terms``, for each constant (default
+    :data:`OOV_CONSTANTS`): its best recurrence by fit (decoded with a beam of ``beam``; None: the method's own
+    decoding), as a formula (:func:`constant_formula`), the value it gives, ``u_N / N``
+    (:func:`constant_value`), and that value's relative error (official code ``facebookresearch/recur``,
+    ``notebooks/streamlit.py``, ``approx_const``). One row per constant, indexed by its label."""
+    if not isinstance(method, SymbolicMethod) or method.kind != "float":
+        raise TypeError(f"method must be the float SymbolicMethod, got {type(method).__name__} "
+                        f"(kind={getattr(method, 'kind', None)!r})")
+    constants = OOV_CONSTANTS if constants is None else constants
+    seqs = [constant_sequence(c, n_terms) for _, c in constants.values()]
+    n_tokens, max_src = len(input_tokens(seqs[0], "float")), method.model.cfg.max_src_len
+    if n_tokens > max_src:
+        raise ValueError(f"n_terms={n_terms} takes {n_tokens} tokens but the model reads at most {max_src}: "
+                         f"pass n_terms <= {n_terms * max_src // n_tokens}")
+    if beam is not None:
+        if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
+            raise ValueError(f"beam must be a positive integer, got {beam!r}")
+        method = dataclasses.replace(method, settings=DecodingSettings(n_candidates=beam, temperature=0.0,
+                                                                       beam_size=beam))
+    rows = []
+    for (label, c), seq, cands in zip(constants.values(), seqs, method.candidates_many(seqs)):
+        row = {"constant": label, "true value": c, "formula": "-", "formula value": math.nan, "u_N/N": math.nan,
+               "relative error": math.inf}
+        if cands:
+            tree = cands[0].prediction
+            row["formula"], row["formula value"] = constant_formula(tree)
+            row["u_N/N"] = constant_value(tree, seq)
+            row["relative error"] = relative_error(row["u_N/N"], c)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("constant")
 
 
 # --------------------------------------------------------------------------- OEIS (§5)

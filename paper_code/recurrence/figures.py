@@ -2,17 +2,17 @@
 returns a matplotlib figure."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from paper_code.common.plotting import label_axes, new_figure, palette
-from paper_code.recurrence.experiments import METHODS, accuracy_table
+from paper_code.recurrence.experiments import METHODS, OovPrediction, accuracy_table
 from paper_code.recurrence.scoring import TOLERANCES
 
-__all__ = ["LABELS", "fig_operators_degree", "fig_horizon_tolerance", "fig_oeis"]
+__all__ = ["LABELS", "fig_operators_degree", "fig_horizon_tolerance", "fig_oeis", "fig_oov_functions"]
 
 LABELS = {"symbolic_beam": "symbolic, beam + fit ranking", "symbolic_greedy": "symbolic, greedy",
           "numeric": "numeric, greedy", "linear_recurrence": "linear recurrence (SymPy)",
@@ -92,4 +92,51 @@ def fig_oeis(table: pd.DataFrame):
     bx.set_xticks(range(len(methods)), [LABELS.get(m, m) for m in methods], rotation=60, ha="right", fontsize=7)
     bx.set_ylabel("seconds per sequence")
     label_axes([ax, bx])
+    return fig
+
+
+def _continuation(ax, pred: OovPrediction, terms: tuple[float, ...] | None, style: str, color, label: str) -> None:
+    if terms:
+        ax.plot(np.arange(pred.n_observed + 1, pred.n_observed + len(terms) + 1), terms, style, color=color, ms=3,
+                lw=1, label=label)
+    else:  # None or empty: the model gave no prediction
+        ax.text(0.97, 0.04 if label == "numeric" else 0.12, f"{label}: no prediction", transform=ax.transAxes,
+                ha="right", fontsize=6, color=color)
+
+
+def fig_oov_functions(preds: Sequence[OovPrediction], ncols: int = 3):
+    """Out-of-vocabulary functions (the paper's abstract: ``bessel0``), one panel each: the true ``u_n = f(n)`` over
+    the observed and predicted terms, and the continuations of the float symbolic model (its recurrence rolled
+    forward) and of the numeric one (a model with no prediction is named in the panel); a dotted line separates the
+    observed and predicted terms. The y-range is the true values' range, padded: a diverging continuation leaves the
+    panel (``preds``: :func:`~paper_code.recurrence.experiments.oov_predictions`)."""
+    if not preds:
+        raise ValueError("preds is empty: pass the output of oov_predictions")
+    nrows = -(-len(preds) // ncols)
+    fig, axes = new_figure(min(ncols, len(preds)), nrows, width=2.7, height=2.2)
+    axes = np.atleast_1d(axes).ravel()
+    c_sym, c_num = palette(3)[0], palette(3)[2]
+    for ax, pred in zip(axes, preds):
+        n = np.arange(1, len(pred.terms) + 1)
+        true = np.asarray(pred.terms)
+        ax.plot(n, true, "-", color="0.6", lw=1, zorder=0)
+        ax.plot(n[:pred.n_observed], true[:pred.n_observed], "k.", ms=4, label="true, observed")
+        ax.plot(n[pred.n_observed:], true[pred.n_observed:], "o", mfc="none", mec="k", ms=4, label="true, future")
+        _continuation(ax, pred, pred.symbolic, "o-", c_sym, "symbolic")
+        _continuation(ax, pred, pred.numeric, "^-", c_num, "numeric")
+        ax.axvline(pred.n_observed + 0.5, color="0.4", ls=":", lw=1)
+        ax.text(pred.n_observed + 0.5, 0.98, "observed ", transform=ax.get_xaxis_transform(), ha="right", va="top",
+                fontsize=6, color="0.4")
+        lo, hi = float(true.min()), float(true.max())
+        pad = 0.25 * (hi - lo) if hi > lo else 1.0
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_title(pred.label, fontsize=8)
+        ax.set_xlabel("n", fontsize=8)
+    for ax in axes[len(preds):]:
+        ax.set_visible(False)
+    axes[0].set_ylabel("$u_n$")
+    handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}  # every model once
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=len(handles), fontsize=7,
+               frameon=False)
+    label_axes(axes[:len(preds)])
     return fig
