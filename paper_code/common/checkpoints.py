@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from paper_code.common.paths import REPO_ROOT
 
 __all__ = ["CheckpointError", "CheckpointMissingError", "CheckpointCorruptError", "CheckpointSettingsError",
            "ModelStage", "resolve", "display", "stats_path", "runs_path", "file_md5", "locked_md5", "read_stats",
-           "is_complete", "training_summary"]
+           "is_complete", "training_summary", "models_training_stats"]
 
 
 class CheckpointError(RuntimeError):
@@ -117,6 +117,19 @@ def training_summary(checkpoint: Path) -> dict[str, Any]:
             "samples": stats["steps"] * batch, "samples_per_s": stats["samples_per_s"],
             "train_minutes": sum(r["train_s"] for r in runs) / 60,
             "device": stats.get("device_name") or stats["device"], "final_loss": stats["final_loss_mean_last10"]}
+
+
+def models_training_stats(cfg: Any, stages: Mapping[str, ModelStage], models: Sequence[str] | None = None
+                          ) -> dict[str, Any]:
+    """:func:`training_summary` of each model's checkpoint (``cfg.<model>_checkpoint``) with its keys prefixed
+    ``<model>_``, and the name of the stage that trains it (``<model>_stage``); ``models`` defaults to every model
+    of ``stages``."""
+    out: dict[str, Any] = {}
+    for model in stages if models is None else models:
+        summary = training_summary(resolve(getattr(cfg, f"{model}_checkpoint")))
+        out.update({f"{model}_{k}": v for k, v in summary.items()})
+        out[f"{model}_stage"] = stages[model].stage
+    return out
 
 
 def is_complete(ckpt: Mapping[str, Any]) -> bool:

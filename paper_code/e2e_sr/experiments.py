@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from paper_code.common.checkpoints import resolve, training_summary
+from paper_code.common.checkpoints import models_training_stats
 from paper_code.common.parallel import fork_map
 from paper_code.common.progress import progress as progress_bar
 from paper_code.common.stats import bootstrap_diff
@@ -62,12 +62,7 @@ def load_methods(cfg: E2EConfig) -> dict[str, E2EMethod]:
 
 def training_stats(cfg: E2EConfig) -> dict[str, Any]:
     """Each model's training figures from the stats file its stage wrote, keys prefixed ``<model>_``."""
-    out: dict[str, Any] = {}
-    for model in MODELS:
-        summary = training_summary(resolve(getattr(cfg, f"{model}_checkpoint")))
-        out.update({f"{model}_{k}": v for k, v in summary.items()})
-        out[f"{model}_stage"] = MODEL_STAGES[model].stage
-    return out
+    return models_training_stats(cfg, MODEL_STAGES)
 
 
 def structural_operators(tree: Node) -> tuple[int, int]:
@@ -307,6 +302,8 @@ def in_domain_metrics(df: pd.DataFrame, cfg: E2EConfig) -> dict[str, Any]:
     far = (best[f"r2_sigma_{sig[-1]:g}"] >= ACCURACY).to_numpy(float)
     out["extrapolation_acc_e2e_bfgs"] = [float(best["acc"].mean())] + [
         float((best[f"r2_sigma_{s:g}"] >= ACCURACY).mean()) for s in sig[1:]]
+    out["extrapolation_far_sigma"] = float(sig[-1])
+    out["extrapolation_far_acc_e2e_bfgs"] = out["extrapolation_acc_e2e_bfgs"][-1]
     _diff(out, "extrapolation_drop", best["acc"].to_numpy(float), far, n, cfg.eval_seed + 6, True)
     return out
 
@@ -314,12 +311,17 @@ def in_domain_metrics(df: pd.DataFrame, cfg: E2EConfig) -> dict[str, Any]:
 def feynman_metrics(df: pd.DataFrame, cfg: E2EConfig) -> dict[str, Any]:
     """Feynman accuracies (R² > 0.999 on the test rows) and times per method; the refinement's paired gain; the
     speed and accuracy comparison with the GP methods (noise-free problems)."""
-    out: dict[str, Any] = {"feynman_problems": int(df["problem"].nunique())}
+    out: dict[str, Any] = {"feynman_problems": int(df["problem"].nunique()),
+                           "feynman_train_rows": int(round(0.75 * cfg.feynman_rows)),
+                           "feynman_max_dim": cfg.feynman_max_dim, "operon_evaluations": cfg.operon_evaluations,
+                           "gplearn_population": cfg.gplearn_population,
+                           "gplearn_generations": cfg.gplearn_generations}
     keys = {**VARIANT_KEYS, "gplearn": "gplearn", "Operon": "operon"}
     for method, mine in df.groupby("method", sort=False):
         k = keys.get(method, method)
         out[f"feynman_acc_{k}"] = {f"{nu:g}": float(v) for nu, v in mine.groupby("noise")["acc"].mean().items()}
         out[f"feynman_seconds_{k}"] = float(mine["seconds"].median())
+        out[f"feynman_median_r2_{k}"] = float(mine["r2_test"].median())
     _diff(out, "feynman_bfgs_minus_e2e", *_paired(df, Variant.E2E_BFGS.value, Variant.E2E.value, "acc",
                                                   ("problem", "noise")), cfg.bootstrap_resamples, cfg.eval_seed + 7,
           True)

@@ -23,8 +23,7 @@ def _se(p: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def fig_ablation(df: pd.DataFrame, taus: Sequence[float]):
     """The ablation: % of held-out functions with test R² >= 0.99 and within each tolerance τ, per variant."""
-    fig, axes = new_figure(1, 1, width=6.2, height=2.9)
-    ax = axes.ravel()[0]
+    fig, ax = new_figure(1, 1, width=6.2, height=2.9)
     metrics = [("acc", f"R² ≥ {ACCURACY:g}")] + [(f"acc_{t:g}", f"Acc$_{{{t:g}}}$") for t in taus]
     width = 0.8 / len(_VARIANTS)
     for i, (v, c) in enumerate(zip(_VARIANTS, palette(len(_VARIANTS)))):
@@ -61,8 +60,7 @@ def fig_operators_dimension(df: pd.DataFrame):
 def fig_extrapolation(table: pd.DataFrame, n: int):
     """% of functions with R² >= 0.99 on inputs scaled by σ (``table``: :func:`extrapolation_table`, ``n``
     functions per variant)."""
-    fig, axes = new_figure(1, 1, width=3.9, height=2.9)
-    ax = axes.ravel()[0]
+    fig, ax = new_figure(1, 1, width=3.9, height=2.9)
     sigmas = np.asarray(table.columns, float)
     for v, c in zip(_VARIANTS, palette(len(_VARIANTS))):
         if v in table.index:
@@ -79,8 +77,7 @@ def fig_extrapolation(table: pd.DataFrame, n: int):
 
 def fig_feynman_noise(df: pd.DataFrame):
     """Feynman problems: % solved (test R² > 0.999) against the target-noise level, per method."""
-    fig, axes = new_figure(1, 1, width=3.9, height=2.9)
-    ax = axes.ravel()[0]
+    fig, ax = new_figure(1, 1, width=3.9, height=2.9)
     methods = list(dict.fromkeys(df["method"]))
     levels = sorted(df["noise"].unique())
     for m, c in zip(methods, palette(len(methods))):
@@ -97,8 +94,7 @@ def fig_feynman_noise(df: pd.DataFrame):
 def fig_pareto(df: pd.DataFrame):
     """Accuracy against median wall time per fit on the noise-free Feynman problems (the Pareto view); each point
     is a method, the time axis logarithmic."""
-    fig, axes = new_figure(1, 1, width=3.9, height=2.9)
-    ax = axes.ravel()[0]
+    fig, ax = new_figure(1, 1, width=3.9, height=2.9)
     clean = df[df["noise"] == 0]
     methods = list(dict.fromkeys(clean["method"]))
     for m, c in zip(methods, palette(len(methods))):

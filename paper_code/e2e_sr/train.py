@@ -21,17 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from paper_code.common import training_runs as R
 from paper_code.common.checkpoints import ModelStage, resolve
-from paper_code.common.devices import choose_device
-from paper_code.common.training import warmup_cosine
-from paper_code.common.training_runs import PrefetchedBatches, request_determinism, run_training
 from paper_code.e2e_sr.config import EXECUTION_FIELDS, MODELS, E2EConfig
 from paper_code.e2e_sr.data import FunctionBatches, vocabularies
 from paper_code.symbolic.embedder import Vocabulary
-from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer, sequence_loss
+from paper_code.symbolic.model import Seq2SeqConfig, Seq2SeqTransformer
+from paper_code.symbolic.training import lr_factor, train_seq2seq
 
 __all__ = ["MODEL_STAGES", "batches", "build_model", "lr_factor", "train", "load_model", "COMMAND", "main"]
 
@@ -68,20 +64,6 @@ def build_model(cfg: E2EConfig, model: str) -> tuple[Seq2SeqTransformer, Vocabul
     return net, out_vocab
 
 
-def lr_factor(step: int, cfg: E2EConfig) -> float:
-    """``lr(step) / lr``: linear warm-up, then one cosine decay to ``min_lr_ratio`` at the last step."""
-    return warmup_cosine(step, lr=cfg.lr, max_steps=cfg.steps, warmup_steps=cfg.warmup_steps,
-                         warmup_init_lr=cfg.warmup_init_lr, min_lr_ratio=cfg.min_lr_ratio)
-
-
-class _RunSettings:
-    """What :func:`~paper_code.common.training_runs.run_training` reads."""
-
-    def __init__(self, cfg: E2EConfig) -> None:
-        self.max_steps, self.batch_size, self.log_every = cfg.steps, cfg.batch_size, cfg.log_every
-        self.checkpoint_every, self.grad_clip = cfg.checkpoint_every, cfg.grad_clip
-
-
 def train(cfg: E2EConfig, model: str, checkpoint_path: str | Path | None = None, progress: bool = True,
           time_budget_s: float | None = None, loader_workers: int | None = None) -> dict[str, Any]:
     """Train (or resume) ``model`` to ``cfg.steps``; returns the stats written beside the checkpoint.
@@ -91,23 +73,9 @@ def train(cfg: E2EConfig, model: str, checkpoint_path: str | Path | None = None,
     t_start = time.perf_counter()
     _check_model(model)
     path = resolve(checkpoint_path or getattr(cfg, f"{model}_checkpoint"))
-    torch.manual_seed(cfg.seed)
-    source = batches(cfg, model)
-    workers = cfg.loader_workers if loader_workers is None else loader_workers
-    prefetch = PrefetchedBatches(source, workers) if workers > 0 else None
-    try:
-        request_determinism(choose_device("auto"))
-        net, _ = build_model(cfg, model)
-        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        return run_training(cfg=_RunSettings(cfg), settings=cfg.training_settings(model), model=net, optimizer=opt,
-                            loss_fn=sequence_loss, batches=prefetch or source, path=path,
-                            lr_lambda=lambda t: lr_factor(t, cfg), desc=f"E2E {model}", progress=progress,
-                            time_budget_s=time_budget_s, t_start=t_start, generation_s=0.0,
-                            extra_stats={"model": model, "loader_workers": workers,
-                                         "parameters": sum(p.numel() for p in net.parameters())})
-    finally:
-        if prefetch is not None:
-            prefetch.close()
+    return train_seq2seq(cfg, model, batches(cfg, model), lambda: build_model(cfg, model), path,
+                         desc=f"E2E {model}", progress=progress, time_budget_s=time_budget_s,
+                         loader_workers=loader_workers, t_start=t_start)
 
 
 def load_model(path: str | Path, cfg: E2EConfig, model: str) -> tuple[Seq2SeqTransformer, Vocabulary]:

@@ -26,7 +26,7 @@ import pandas as pd
 import sympy
 from scipy import special
 
-from paper_code.common.checkpoints import resolve, training_summary
+from paper_code.common.checkpoints import models_training_stats
 from paper_code.common.stats import bootstrap_diff
 from paper_code.recurrence import baselines as B
 from paper_code.recurrence.classics import classic_sequences
@@ -79,12 +79,7 @@ def load_methods(cfg: RecurrentSequencesConfig, kind: str = "int") -> dict[str, 
 
 def training_stats(cfg: RecurrentSequencesConfig, models: Sequence[str] = INTEGER_MODELS) -> dict[str, Any]:
     """Each model's training figures from the stats file its stage wrote, keys prefixed ``<model>_``."""
-    out: dict[str, Any] = {}
-    for model in models:
-        summary = training_summary(resolve(getattr(cfg, f"{model}_checkpoint")))
-        out.update({f"{model}_{k}": v for k, v in summary.items()})
-        out[f"{model}_stage"] = MODEL_STAGES[model].stage
-    return out
+    return models_training_stats(cfg, MODEL_STAGES, models)
 
 
 # --------------------------------------------------------------------------- in-domain (§4)

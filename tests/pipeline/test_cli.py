@@ -103,8 +103,8 @@ def test_run_dry_run_executes_nothing(dvc_calls, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["run", "nope"], "unknown paper 'nope'; valid: odeformer, recurrent_sequences, boolformer, "
-                          "arithmetic_length_generalization, lr_schedule_langevin"),
+        (["run", "nope"], "unknown paper 'nope'; valid: odeformer, e2e_symbolic_regression, recurrent_sequences, "
+                          "boolformer, arithmetic_length_generalization, lr_schedule_langevin"),
         (["run", "dfa_alignment", "-S", "mlp_epoch=1"], "did you mean 'mlp_epochs'"),
         (["run", "dfa_alignment", "-S", "mlp_epochs=-3"], "mlp_epochs: -3.0 is out of range"),
         (["run", "dfa_alignment", "-S", "mlp_epochs"], "expected key=value"),
