@@ -18,7 +18,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import sympy
@@ -67,6 +67,20 @@ def operon_sympy(model_string: str, dim: int) -> sympy.Expr:
     return sympy.sympify(text, locals={f"x_{j}": _x(j) for j in range(dim)})
 
 
+def _timed_fit(name: str, model: Any, X: np.ndarray, y: np.ndarray,
+               expression: Callable[[Any, int], sympy.Expr]) -> Fitted:
+    """``model.fit(X, y)`` timed, then its expression (``None`` when SymPy cannot read it)."""
+    X = np.asarray(X, dtype=float)
+    t0 = time.perf_counter()
+    model.fit(X, np.asarray(y, dtype=float))
+    seconds = time.perf_counter() - t0
+    try:
+        expr = expression(model, X.shape[1])
+    except (sympy.SympifyError, TypeError, SyntaxError):
+        expr = None
+    return Fitted(name, model.predict, expr, seconds)
+
+
 @dataclasses.dataclass
 class GPLearn:
     """gplearn's ``SymbolicRegressor`` (``population_size`` x ``generations``; SRBench: 1000 x 500 [their
@@ -79,19 +93,11 @@ class GPLearn:
     name: str = "gplearn"
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Fitted:
-        from gplearn.genetic import SymbolicRegressor  # optional dependency, imported on use
+        from gplearn.genetic import SymbolicRegressor  # imported on use: only the Feynman comparison needs it
 
-        X = np.asarray(X, dtype=float)
-        t0 = time.perf_counter()
         model = SymbolicRegressor(population_size=self.population_size, generations=self.generations,
                                   function_set=self.function_set, metric="mse", random_state=self.seed, n_jobs=1)
-        model.fit(X, np.asarray(y, dtype=float))
-        seconds = time.perf_counter() - t0
-        try:
-            expr = gplearn_sympy(str(model._program), X.shape[1])
-        except (sympy.SympifyError, TypeError, SyntaxError):
-            expr = None
-        return Fitted(self.name, model.predict, expr, seconds)
+        return _timed_fit(self.name, model, X, y, lambda m, dim: gplearn_sympy(str(m._program), dim))
 
 
 @dataclasses.dataclass
@@ -104,16 +110,8 @@ class Operon:
     name: str = "Operon"
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Fitted:
-        from pyoperon.sklearn import SymbolicRegressor  # optional dependency, imported on use
+        from pyoperon.sklearn import SymbolicRegressor  # imported on use: only the Feynman comparison needs it
 
-        X = np.asarray(X, dtype=float)
-        t0 = time.perf_counter()
         model = SymbolicRegressor(allowed_symbols=self.allowed_symbols, max_evaluations=self.max_evaluations,
                                   n_threads=1, random_state=self.seed)
-        model.fit(X, np.asarray(y, dtype=float))
-        seconds = time.perf_counter() - t0
-        try:
-            expr = operon_sympy(model.get_model_string(model.model_, 6), X.shape[1])
-        except (sympy.SympifyError, TypeError, SyntaxError):
-            expr = None
-        return Fitted(self.name, model.predict, expr, seconds)
+        return _timed_fit(self.name, model, X, y, lambda m, dim: operon_sympy(m.get_model_string(m.model_, 6), dim))
