@@ -13,7 +13,6 @@ the methods compare like for like.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,17 +109,10 @@ def evaluate_function(methods: dict[str, E2EMethod], ex: Example, index: int, cf
     n_bin, n_un = structural_operators(ex.tree)
     rows = []
     for model, method in methods.items():
-        t0 = time.perf_counter()
-        Z, y, cols, scaler = method.prepare(ex.x, ex.y)
-        trees = method.decode(Z, y)
-        decode_s = time.perf_counter() - t0
-        for variant in ((Variant.SKELETON_BFGS,) if model == SKELETON else E2E_VARIANTS):
-            t1 = time.perf_counter()
-            ranked = method.rank(trees, Z, y, variant)
-            tree = scaler.unscale(ranked[0].prediction, cols) if ranked else None
-            seconds = decode_s + time.perf_counter() - t1
+        for variant, fit in method.timed_variants(ex.x, ex.y).items():
+            tree = fit.tree
             row = {"index": index, "dim": ex.dim, "binary_ops": n_bin, "unary_ops": n_un, "variant": variant.value,
-                   "model": model, "candidates": len(trees), "seconds": seconds,
+                   "model": model, "candidates": fit.candidates, "seconds": fit.seconds,
                    "complexity": complexity(tree) if tree is not None else np.nan,
                    "expression": tree.infix() if tree is not None else "",
                    "r2_fit": _scores(tree, ex.x, ex.y, ())["r2"]}
@@ -202,19 +194,9 @@ def _feynman_job(job: tuple[int, int, str], methods: dict[str, E2EMethod], gps: 
     base = {"problem": problem.id, "dim": problem.dim, "noise": noise}
     rows = []
     if name == END_TO_END:
-        method = methods[END_TO_END]
-        t0 = time.perf_counter()
-        Z, y, cols, scaler = method.prepare(X_tr, y_tr)
-        trees = method.decode(Z, y)
-        decode_s = time.perf_counter() - t0
-        for variant in (Variant.E2E, Variant.E2E_BFGS):
-            t1 = time.perf_counter()
-            ranked = method.rank(trees, Z, y, variant)
-            tree = scaler.unscale(ranked[0].prediction, cols) if ranked else None
-            seconds = decode_s + time.perf_counter() - t1
-            r2 = _scores(tree, X_te, y_te, ())["r2"]
-            rows.append({**base, "method": variant.value, "r2_test": r2, "seconds": seconds,
-                         "expression": tree.infix() if tree is not None else ""})
+        for variant, fit in methods[END_TO_END].timed_variants(X_tr, y_tr, (Variant.E2E, Variant.E2E_BFGS)).items():
+            rows.append({**base, "method": variant.value, "r2_test": _scores(fit.tree, X_te, y_te, ())["r2"],
+                         "seconds": fit.seconds, "expression": fit.tree.infix() if fit.tree is not None else ""})
     else:
         fitted = gps[name].fit(X_tr, y_tr)
         with np.errstate(all="ignore"):

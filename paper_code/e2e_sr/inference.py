@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -39,7 +41,7 @@ from paper_code.symbolic.metrics import r2_score
 from paper_code.symbolic.numbers import FloatTokenizer
 from paper_code.symbolic.refine import refine_constants
 
-__all__ = ["Variant", "E2E_VARIANTS", "Standardizer", "select_features", "E2EMethod"]
+__all__ = ["Variant", "E2E_VARIANTS", "VariantFit", "Standardizer", "select_features", "E2EMethod"]
 
 
 class Variant(enum.StrEnum):
@@ -53,6 +55,15 @@ class Variant(enum.StrEnum):
 
 #: The variants computed from one decoding of the end-to-end model.
 E2E_VARIANTS = (Variant.E2E, Variant.E2E_BFGS, Variant.E2E_BFGS_RANDOM)
+
+
+class VariantFit(NamedTuple):
+    """One variant's winner (``None``: no valid candidate), its wall time in seconds and the number of distinct
+    decoded trees it was chosen from."""
+
+    tree: Node | None
+    seconds: float
+    candidates: int
 
 
 @dataclass(frozen=True)
@@ -227,22 +238,33 @@ class E2EMethod:
         scaler = Standardizer.fit(X[:, cols])
         return scaler.apply(X[:, cols]), y, cols, scaler
 
-    def fit_variants(self, X: np.ndarray, y: np.ndarray, variants: Sequence[Variant] | None = None
-                     ) -> dict[Variant, Node | None]:
-        """The winner of each variant (``None`` when no candidate is valid), in the user's coordinates; one
-        decoding serves every variant of this model."""
+    def timed_variants(self, X: np.ndarray, y: np.ndarray, variants: Sequence[Variant] | None = None
+                       ) -> dict[Variant, VariantFit]:
+        """The winner of each variant (default: this model's variants) in the user's coordinates, with its wall
+        time (the one decoding every variant shares, plus the variant's own ranking and refinement) and the number
+        of distinct decoded trees."""
         variants = list(variants or ((Variant.SKELETON_BFGS,) if self.skeleton else E2E_VARIANTS))
         bad = [v for v in variants if (v is Variant.SKELETON_BFGS) != self.skeleton]
         if bad:
             other = "end-to-end" if self.skeleton else "skeleton"
             raise ValueError(f"variants {[v.value for v in bad]} need the {other} model")
+        t0 = time.perf_counter()
         Z, y, cols, scaler = self.prepare(X, y)
         trees = self.decode(Z, y)
-        out: dict[Variant, Node | None] = {}
+        decode_s = time.perf_counter() - t0
+        out: dict[Variant, VariantFit] = {}
         for v in variants:
+            t1 = time.perf_counter()
             ranked = self.rank(trees, Z, y, v)
-            out[v] = scaler.unscale(ranked[0].prediction, cols) if ranked else None
+            tree = scaler.unscale(ranked[0].prediction, cols) if ranked else None
+            out[v] = VariantFit(tree, decode_s + time.perf_counter() - t1, len(trees))
         return out
+
+    def fit_variants(self, X: np.ndarray, y: np.ndarray, variants: Sequence[Variant] | None = None
+                     ) -> dict[Variant, Node | None]:
+        """The winner of each variant (``None`` when no candidate is valid), in the user's coordinates; one
+        decoding serves every variant of this model."""
+        return {v: fit.tree for v, fit in self.timed_variants(X, y, variants).items()}
 
     @property
     def default_variant(self) -> Variant:

@@ -105,3 +105,10 @@ def test_bad_inputs_are_named(trained):
         m.search(np.full((5, 1), np.nan), np.zeros(5))
     with pytest.raises(ValueError, match="refine_top"):
         _method(trained[0], END_TO_END, refine_top=0)
+
+
+def test_timed_variants_share_one_decoding(trained):
+    X, y = _data(40)
+    fits = _method(trained[0], END_TO_END).timed_variants(X, y)
+    assert list(fits) == list(E2E_VARIANTS)
+    assert len({f.candidates for f in fits.values()}) == 1 and all(f.seconds > 0 for f in fits.values())
