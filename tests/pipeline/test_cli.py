@@ -1,6 +1,7 @@
 """The ``paper-code`` command: list, run (DVC commands checked, never executed), scorecard, check, new."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -45,7 +46,9 @@ def test_list_shows_registered_and_planned_papers(capsys):
     out = capsys.readouterr().out
     for paper in registry.registered_papers(ROOT):
         assert paper in out
-    assert "planned" in out and "enforced" in out and "reproduced" in out
+    for paper in registry.planned_papers(ROOT):  # none once every paper of PAPER_PACKAGES is registered
+        assert re.search(rf"^{paper}\s.*planned$", out, re.M)
+    assert "enforced" in out and "reproduced" in out
 
 
 def test_list_reports_a_paper_not_run_yet(paper_repo, capsys):
