@@ -43,8 +43,9 @@ CLAIMS = [
     ),
     Claim(
         "C3_deit_layers_first_become_local",
-        "DeiT's attention layers become more local early in training: mean nonlocality of the first blocks at "
-        "initialisation minus its minimum along training, paired by seed, 90 % bootstrap interval above 0",
+        "DeiT's attention layers become more local during training (the paper: in its first epochs, out of 300): mean "
+        "nonlocality of the first blocks at initialisation minus its minimum along training, paired by seed, 90 % "
+        "bootstrap interval above 0",
         "deit_early_drop_ci_low",
         greater_than(0.0),
         paper_value="§4.1, Fig. 5: DeiT's nonlocality drops in the first epochs (its layers learn to be local)",

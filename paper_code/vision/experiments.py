@@ -242,8 +242,9 @@ ABLATIONS = {
 
 def ablation(cfg: ConvitConfig) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Train every variant of :data:`ABLATIONS` on ``ablation_fraction`` of the ablation dataset with each seed (the
-    sweep's recipe: AdamW, warm-up and cosine, random shifts of ``max_shift`` px, ``ablation_steps`` updates); returns
-    the final test top-1 of every run and, per variant, the correctness of every (seed, test image) pair."""
+    sweep's recipe: AdamW, warm-up and cosine, random shifts of ``max_shift`` px, at most 1 px on the 8 x 8 digits,
+    ``ablation_steps`` updates); returns the final test top-1 of every run and, per variant, the correctness of every
+    (seed, test image) pair."""
     train, test = load_split(cfg.ablation_dataset, cfg.seed)
     x_all, y_all = train.to_torch()
     tx, ty = test.to_torch()
