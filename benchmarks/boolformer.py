@@ -9,9 +9,6 @@ train_boolformer_noisy``).
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 from paper_code.boolformer import experiments as X
@@ -21,27 +18,18 @@ from paper_code.boolformer.config import MODELS
 from paper_code.boolformer.train import train
 from paper_code.common.config import resolve_config
 from paper_code.pipeline.bench_rows import InferenceRow, TrainingRow
-from paper_code.pipeline.bench_tools import BenchContext, captured_trainer, measure_training, threads_label
+from paper_code.pipeline.bench_tools import BenchContext, symbolic_training, threads_label
 
 PAPER = "boolformer"
 
 
 def training(ctx: BenchContext, model: str) -> TrainingRow:
     """The quick preset's ``model`` and batch, batches generated in the loop (no prefetching process)."""
-    preset = resolve_config(PAPER, "quick")
-    cfg = preset.replace(loader_workers=0)
-    with tempfile.TemporaryDirectory(prefix=f"bench_boolformer_{model}_") as tmp:
-        trainer = captured_trainer(train, cfg, model, checkpoint_path=Path(tmp) / "model.pt", progress=False)
-        n_params = sum(p.numel() for p in trainer.model.parameters())
-        sample = ("one truth table (≤ 32 rows of ≤ 6 bits) → ≤ 62 tokens" if model == "noiseless" else
-                  f"one noisy observation (16-64 rows of {cfg.noisy_max_inputs + 1} bits) → ≤ 42 tokens")
-        return measure_training(
-            trainer, ctx, paper=PAPER,
-            model=f"Boolformer {model}, d={cfg.d_model}, {cfg.enc_layers}+{cfg.dec_layers} layers, "
-                  f"{n_params / 1e6:.2f}M parameters (symbolic core)",
-            sample=sample, samples_per_step=cfg.batch_size,
-            note=f"batch {cfg.batch_size}, AdamW, formulas drawn and simplified in the loop (the training stage "
-                 f"prefetches them in {preset.loader_workers} other process)")
+    def sample(cfg) -> str:
+        return ("one truth table (≤ 32 rows of ≤ 6 bits) → ≤ 62 tokens" if model == "noiseless" else
+                f"one noisy observation (16-64 rows of {cfg.noisy_max_inputs + 1} bits) → ≤ 42 tokens")
+    return symbolic_training(ctx, paper=PAPER, train=train, model=model, name="Boolformer", sample=sample,
+                             drawn="formulas drawn and simplified")
 
 
 def inference(ctx: BenchContext) -> list[InferenceRow]:

@@ -8,9 +8,6 @@ train_e2e_sr_skeleton``).
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from paper_code.common.config import resolve_config
 from paper_code.e2e_sr import experiments as X
 from paper_code.e2e_sr.config import MODELS
@@ -18,28 +15,20 @@ from paper_code.e2e_sr.feynman import problems
 from paper_code.e2e_sr.inference import Variant
 from paper_code.e2e_sr.train import train
 from paper_code.pipeline.bench_rows import InferenceRow, TrainingRow
-from paper_code.pipeline.bench_tools import BenchContext, captured_trainer, measure_training, threads_label
+from paper_code.pipeline.bench_tools import BenchContext, symbolic_training, threads_label
 
 PAPER = "e2e_symbolic_regression"
 
 
 def training(ctx: BenchContext, model: str) -> TrainingRow:
     """The quick preset's ``model`` and batch, functions generated in the loop (no prefetching process)."""
-    preset = resolve_config(PAPER, "quick")
-    cfg = preset.replace(loader_workers=0)
-    gen = cfg.generator_config()
-    with tempfile.TemporaryDirectory(prefix=f"bench_e2e_{model}_") as tmp:
-        trainer = captured_trainer(train, cfg, model, checkpoint_path=Path(tmp) / "model.pt", progress=False)
-        n_params = sum(p.numel() for p in trainer.model.parameters())
-        writes = "the function with its constants" if model == "end_to_end" else "the skeleton (constants → C)"
-        return measure_training(
-            trainer, ctx, paper=PAPER,
-            model=f"E2E {model}, d={cfg.d_model}, {cfg.enc_layers}+{cfg.dec_layers} layers, "
-                  f"{n_params / 1e6:.2f}M parameters (symbolic core)",
-            sample=f"D ≤ {gen.max_dim}, {gen.min_points}-{gen.max_points} points (x, y) → {writes}",
-            samples_per_step=cfg.batch_size,
-            note=f"batch {cfg.batch_size}, AdamW, functions drawn in the loop (the training stage prefetches them "
-                 f"in {preset.loader_workers} other process)")
+    writes = "the function with its constants" if model == "end_to_end" else "the skeleton (constants → C)"
+
+    def sample(cfg) -> str:
+        gen = cfg.generator_config()
+        return f"D ≤ {gen.max_dim}, {gen.min_points}-{gen.max_points} points (x, y) → {writes}"
+    return symbolic_training(ctx, paper=PAPER, train=train, model=model, name="E2E", sample=sample,
+                             drawn="functions drawn")
 
 
 def inference(ctx: BenchContext) -> list[InferenceRow]:

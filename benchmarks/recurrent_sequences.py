@@ -8,12 +8,9 @@ train_recurrence_numeric``) and the OEIS reference file (else the built-in class
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from paper_code.common.config import resolve_config
 from paper_code.pipeline.bench_rows import InferenceRow, TrainingRow
-from paper_code.pipeline.bench_tools import BenchContext, captured_trainer, measure_training, threads_label
+from paper_code.pipeline.bench_tools import BenchContext, symbolic_training, threads_label
 from paper_code.recurrence import experiments as X
 from paper_code.recurrence.config import MODELS, kind_of, target_of
 from paper_code.recurrence.train import train
@@ -23,22 +20,14 @@ PAPER = "recurrent_sequences"
 
 def training(ctx: BenchContext, model: str) -> TrainingRow:
     """The quick preset's ``model`` and batch, sequences generated in the loop (no prefetching process)."""
-    preset = resolve_config(PAPER, "quick")
-    cfg = preset.replace(loader_workers=0)
-    with tempfile.TemporaryDirectory(prefix=f"bench_recurrence_{model}_") as tmp:
-        trainer = captured_trainer(train, cfg, model, checkpoint_path=Path(tmp) / "model.pt", progress=False)
-        n_params = sum(p.numel() for p in trainer.model.parameters())
-        kind, target = kind_of(model), target_of(model)
-        terms = "integer terms (base 10,000)" if kind == "int" else "float terms (sign, 4-digit mantissa, exponent)"
-        writes = "a recurrence (prefix tokens)" if target == "symbolic" else "the next 10 terms"
-        return measure_training(
-            trainer, ctx, paper=PAPER,
-            model=f"recurrence {model}, d={cfg.d_model}, {cfg.enc_layers}+{cfg.dec_layers} layers, "
-                  f"{n_params / 1e6:.2f}M parameters (symbolic core)",
-            sample=f"{cfg.min_terms}-{cfg.max_terms} {terms}, ≤ {cfg.max_input_tokens} tokens → {writes}",
-            samples_per_step=cfg.batch_size,
-            note=f"batch {cfg.batch_size}, AdamW, sequences drawn in the loop (the training stage prefetches them "
-                 f"in {preset.loader_workers} other process)")
+    kind, target = kind_of(model), target_of(model)
+    terms = "integer terms (base 10,000)" if kind == "int" else "float terms (sign, 4-digit mantissa, exponent)"
+    writes = "a recurrence (prefix tokens)" if target == "symbolic" else "the next 10 terms"
+
+    def sample(cfg) -> str:
+        return f"{cfg.min_terms}-{cfg.max_terms} {terms}, ≤ {cfg.max_input_tokens} tokens → {writes}"
+    return symbolic_training(ctx, paper=PAPER, train=train, model=model, name="recurrence", sample=sample,
+                             drawn="sequences drawn")
 
 
 def inference(ctx: BenchContext) -> list[InferenceRow]:

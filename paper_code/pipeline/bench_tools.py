@@ -33,7 +33,8 @@ from paper_code.common.training import Trainer, move_to_device
 from paper_code.pipeline.bench_rows import TrainingRow
 
 __all__ = ["BenchContext", "TrainerCaptured", "capture_trainer", "captured_trainer", "measure_training",
-           "profile_step", "best_time", "timed_fit", "peak_memory", "threads_label", "load_average", "PROFILE_BELOW"]
+           "symbolic_training", "profile_step", "best_time", "timed_fit", "peak_memory", "threads_label",
+           "load_average", "PROFILE_BELOW"]
 
 #: A loop whose achieved FLOP/s is below this fraction of its reference matmul gets a per-phase profile.
 PROFILE_BELOW = 0.5
@@ -172,6 +173,30 @@ def measure_training(trainer: Trainer, ctx: BenchContext, *, paper: str, model: 
         achieved_gflops=achieved, reference=gemm.describe(), reference_gflops=reference, profile_ms=profile,
         note=note,
     )
+
+
+def symbolic_training(ctx: BenchContext, *, paper: str, train: Callable[..., Any], model: str, name: str,
+                      sample: Callable[[Any], str], drawn: str) -> TrainingRow:
+    """The training row of a symbolic-core model: the quick preset's ``model`` and batch, trained by its stage's
+    ``train(cfg, model, checkpoint_path=..., progress=False)`` with batches made in the loop (``loader_workers=0``,
+    no prefetching process). ``name`` heads the model column, ``sample(cfg)`` describes one sample and ``drawn`` what
+    the loop draws (e.g. ``"functions drawn"``)."""
+    import tempfile
+
+    from paper_code.common.config import resolve_config
+
+    preset = resolve_config(paper, "quick")
+    cfg = preset.replace(loader_workers=0)
+    with tempfile.TemporaryDirectory(prefix=f"bench_{paper}_{model}_") as tmp:
+        trainer = captured_trainer(train, cfg, model, checkpoint_path=Path(tmp) / "model.pt", progress=False)
+        n_params = sum(p.numel() for p in trainer.model.parameters())
+        return measure_training(
+            trainer, ctx, paper=paper,
+            model=f"{name} {model}, d={cfg.d_model}, {cfg.enc_layers}+{cfg.dec_layers} layers, "
+                  f"{n_params / 1e6:.2f}M parameters (symbolic core)",
+            sample=sample(cfg), samples_per_step=cfg.batch_size,
+            note=f"batch {cfg.batch_size}, AdamW, {drawn} in the loop (the training stage prefetches them in "
+                 f"{preset.loader_workers} other process)")
 
 
 def threads_label() -> str:
